@@ -1,0 +1,5 @@
+"""`python -m analysis` entry point."""
+
+from analysis.cli import app
+
+app()

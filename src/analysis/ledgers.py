@@ -1,0 +1,186 @@
+"""The ledgers units hand in: one declaration per ledger, the single source for the warehouse
+tables, the pandera validation schema, the Excel templates and the data dictionary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandera.pandas as pa
+
+INDUSTRIES = ("危险化学品", "冶金", "有色", "建材", "机械", "轻工", "纺织", "烟草", "商贸", "建筑施工",
+              "交通运输", "非煤矿山", "燃气", "其他")
+TRAINING_ROLES = ("主要负责人", "安全管理人员", "特种作业人员", "一线从业人员")
+KEY_ROLES = TRAINING_ROLES[:3]
+"""三类人员: the three key roles the training targets count."""
+DRILL_KINDS = ("综合演练", "专项演练", "现场处置演练")
+HAZARD_GRADES = ("一般", "重大")
+HAZARD_SOURCES = ("企业自查", "督导检查", "执法检查", "群众举报", "保险机构排查")
+ACCIDENT_DOMAINS = ("工矿商贸", "道路交通", "火灾", "农业机械", "渔业船舶", "其他")
+SEVERITIES = ("一般", "较大", "重大", "特别重大")
+TASK_PROGRESS = ("未启动", "推进中", "已完成")
+UNIT_LEVELS = ("省", "市", "区县", "街道", "镇", "社区", "村")
+ACTIVITY_KINDS = ("主要负责人带队检查", "重大隐患专项督查", "保险机构风险评估", "保险机构隐患排查",
+                  "保险机构全员培训", "安全生产普法竞赛", "执法检查")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str
+    """Chinese column header as it appears in the unit's Excel/CSV file."""
+    dtype: str
+    """One of: str, int, float, date, bool."""
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    min_value: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Ledger:
+    name: str
+    title: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    description: str = ""
+    date_column: str | None = None
+    """The column that places a row in a reporting period (for reporting rates)."""
+    extra_checks: tuple[pa.Check, ...] = field(default=())
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Chinese header -> column name."""
+        return {c.header: c.name for c in self.columns}
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def schema(self) -> pa.DataFrameSchema:
+        """pandera schema for the ledger after parsing into typed columns."""
+        cols = {}
+        for c in self.columns:
+            checks = []
+            if c.choices:
+                checks.append(pa.Check.isin(list(c.choices), error=f"取值须为 / must be one of: {'、'.join(c.choices)}"))
+            if c.min_value is not None:
+                checks.append(pa.Check.ge(c.min_value, error=f"不得小于 / must be >= {c.min_value:g}"))
+            cols[c.name] = pa.Column(_PANDERA_TYPES[c.dtype], checks=checks, nullable=not c.required,
+                                     coerce=False, required=True)
+        return pa.DataFrameSchema(cols, unique=list(self.key), strict=True, checks=list(self.extra_checks),
+                                  name=self.name)
+
+    def duckdb_columns(self) -> str:
+        return ", ".join(f"{c.name} {_DUCKDB_TYPES[c.dtype]}" for c in self.columns)
+
+
+_PANDERA_TYPES = {"str": "string", "int": "Int64", "float": "Float64", "date": "datetime64[ns]", "bool": "boolean"}
+_DUCKDB_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
+
+
+def C(name, header, dtype="str", required=True, **kw) -> Column:  # noqa: N802 - short declarative helper
+    return Column(name, header, dtype, required, **kw)
+
+
+LEDGERS: dict[str, Ledger] = {
+    l.name: l
+    for l in (
+        Ledger("org_units", "组织机构", ("unit_id",), (
+            C("unit_id", "单位代码"),
+            C("name", "单位名称"),
+            C("parent_id", "上级单位代码", required=False),
+            C("level", "层级", choices=UNIT_LEVELS),
+            C("kind", "类型", required=False, description="例如 城市街道、涉农镇、社区、行政村"),
+        ), description="区—街道/镇—社区/村 组织树；汇总沿此树把分子、分母分别相加。"),
+        Ledger("enterprises", "生产经营单位", ("enterprise_id",), (
+            C("enterprise_id", "单位统一编码"),
+            C("name", "单位名称"),
+            C("unit_id", "所属社区/村代码"),
+            C("industry", "行业", choices=INDUSTRIES),
+            C("above_scale", "是否规上", "bool"),
+            C("high_risk", "是否高危行业", "bool", description="危化品、非煤矿山、烟花爆竹、金属冶炼等"),
+            C("crowded_place", "是否人员密集场所", "bool"),
+            C("hazardous_chemicals", "涉危化品", "bool"),
+            C("dust_explosion", "涉爆粉尘", "bool"),
+            C("ammonia_refrigeration", "涉氨制冷", "bool"),
+            C("molten_metal", "涉高温熔融金属", "bool"),
+            C("confined_space", "涉有限空间", "bool"),
+            C("employees", "从业人员数", "int", min_value=0),
+            C("key_personnel", "三类人员数", "int", min_value=0, description="主要负责人、安全管理人员、特种作业人员应培训人数"),
+            C("monitoring_required", "是否须接入监测预警", "bool"),
+            C("monitoring_connected_on", "监测接入日期", "date", required=False),
+            C("insured", "是否投保安责险", "bool"),
+            C("standardization_level", "标准化等级", required=False, choices=("一级", "二级", "三级", "小微")),
+            C("established_on", "成立日期", "date"),
+            C("closed_on", "注销/关闭日期", "date", required=False),
+        ), description="辖区生产经营单位名册及风险标识。"),
+        Ledger("personnel_training", "人员安全培训", ("record_id",), (
+            C("record_id", "记录编号"),
+            C("person_id", "人员编号"),
+            C("enterprise_id", "单位统一编码"),
+            C("unit_id", "所属社区/村代码"),
+            C("role", "人员类别", choices=TRAINING_ROLES),
+            C("training_date", "培训日期", "date"),
+            C("hours", "学时", "float", min_value=0),
+            C("passed", "考核是否合格", "bool"),
+        ), date_column="training_date", description="每人每次培训一行；三类人员培训覆盖率的分子。"),
+        Ledger("drills", "应急演练", ("drill_id",), (
+            C("drill_id", "演练编号"),
+            C("unit_id", "所属社区/村或街道代码"),
+            C("enterprise_id", "单位统一编码", required=False, description="街道、社区组织的演练留空"),
+            C("drill_date", "演练日期", "date"),
+            C("kind", "演练类型", choices=DRILL_KINDS),
+            C("unannounced", "是否“四不”演练", "bool", description="不提前通知、不设定脚本、不预设场景、不预设地点"),
+            C("participants", "参演人数", "int", min_value=0),
+        ), date_column="drill_date"),
+        Ledger("hazards", "事故隐患", ("hazard_id",), (
+            C("hazard_id", "隐患编号"),
+            C("unit_id", "所属社区/村代码"),
+            C("enterprise_id", "单位统一编码", required=False),
+            C("found_on", "发现日期", "date"),
+            C("grade", "隐患等级", choices=HAZARD_GRADES),
+            C("source", "发现渠道", choices=HAZARD_SOURCES),
+            C("deadline", "整改期限", "date"),
+            C("rectified_on", "整改完成日期", "date", required=False),
+        ), date_column="found_on"),
+        Ledger("accidents", "生产安全事故", ("accident_id",), (
+            C("accident_id", "事故编号"),
+            C("unit_id", "发生地社区/村代码"),
+            C("occurred_on", "发生日期", "date"),
+            C("domain", "事故领域", choices=ACCIDENT_DOMAINS),
+            C("deaths", "死亡人数", "int", min_value=0),
+            C("injuries", "受伤人数", "int", min_value=0),
+            C("direct_loss", "直接经济损失(万元)", "float", min_value=0),
+            C("severity", "事故等级", choices=SEVERITIES),
+        ), date_column="occurred_on"),
+        Ledger("economy", "经济社会基础数据", ("unit_id", "quarter_end"), (
+            C("unit_id", "单位代码"),
+            C("quarter_end", "季度末日期", "date"),
+            C("gdp", "地区生产总值(亿元,当季)", "float", min_value=0),
+            C("industry_workers", "工矿商贸从业人员数", "int", min_value=0),
+            C("motor_vehicles", "机动车保有量", "int", min_value=0),
+            C("population", "常住人口", "int", min_value=0),
+        ), date_column="quarter_end", description="亿元GDP、十万人、万车死亡率的分母。"),
+        Ledger("tasks_status", "重点任务进展", ("task_id", "unit_id", "reported_on"), (
+            C("task_id", "任务编号"),
+            C("unit_id", "报送单位代码"),
+            C("reported_on", "报送日期", "date"),
+            C("progress", "进展状态", choices=TASK_PROGRESS),
+            C("completed_on", "完成日期", "date", required=False),
+            C("note", "进展说明", required=False),
+        ), date_column="reported_on", description="每季度报送一次各项任务进展；以最近一次报送为准。"),
+        Ledger("safety_activities", "安全检查与服务活动", ("activity_id",), (
+            C("activity_id", "活动编号"),
+            C("unit_id", "所属社区/村代码"),
+            C("enterprise_id", "单位统一编码", required=False),
+            C("activity_date", "活动日期", "date"),
+            C("kind", "活动类型", choices=ACTIVITY_KINDS),
+        ), date_column="activity_date", description="主要负责人带队检查、专项督查、安责险机构服务等频次类要求的依据。"),
+        Ledger("residential_compounds", "居民小区", ("compound_id",), (
+            C("compound_id", "小区编号"),
+            C("unit_id", "所属社区代码"),
+            C("name", "小区名称"),
+            C("households", "户数", "int", min_value=0),
+            C("smoke_alarms_on", "联网型感烟探测器安装完成日期", "date", required=False),
+        ), description="居民小区联网型独立式感烟火灾探测报警器覆盖情况。"),
+    )
+}
