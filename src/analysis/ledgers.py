@@ -70,11 +70,11 @@ class Ledger:
                                   name=self.name)
 
     def duckdb_columns(self) -> str:
-        return ", ".join(f"{c.name} {_DUCKDB_TYPES[c.dtype]}" for c in self.columns)
+        return ", ".join(f"{c.name} {DUCKDB_TYPES[c.dtype]}" for c in self.columns)
 
 
 _PANDERA_TYPES = {"str": "string", "int": "Int64", "float": "Float64", "date": "datetime64[ns]", "bool": "boolean"}
-_DUCKDB_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
+DUCKDB_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
 
 
 def C(name, header, dtype="str", required=True, **kw) -> Column:  # noqa: N802 - short declarative helper

@@ -1,0 +1,110 @@
+"""Charts for the reports: plotly for interactive series, matplotlib for static summaries.
+
+Chinese glyphs in matplotlib come from Noto Sans CJK SC shipped by the `mplfonts` wheel (OFL), so
+a fresh machine needs no system font. Plotly figures are emitted as HTML divs without plotly.js;
+the report page loads plotly.js once from reports/assets/ (offline, no CDN)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import plotly.graph_objects as go  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from analysis.labels import group, t  # noqa: E402
+from analysis.periods import Quarter  # noqa: E402
+
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+PLOTLY_FONT = "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', 'WenQuanYi Micro Hei', sans-serif"
+
+
+@cache
+def cjk_font_path() -> Path:
+    import mplfonts
+
+    path = Path(mplfonts.__file__).parent / "fonts" / FONT_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"CJK font missing: {path} (reinstall mplfonts)")
+    return path
+
+
+@cache
+def setup_matplotlib() -> str:
+    """Register the CJK font and make it the default; returns the family name."""
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    plt.rcParams.update({
+        "font.family": [family], "axes.unicode_minus": False, "figure.dpi": 110, "savefig.dpi": 110,
+        "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "analysis",
+    })
+    return family
+
+
+def figure_png(fig) -> str:
+    """A matplotlib figure as an <img> tag with inline PNG (works offline and in print)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode()
+    return f'<img class="chart-static" alt="chart" src="data:image/png;base64,{data}">'
+
+
+def plotly_div(fig: go.Figure, div_id: str) -> str:
+    """Plotly figure as a div + script; plotly.js itself comes from the page's assets."""
+    fig.update_layout(font={"family": PLOTLY_FONT, "size": 13}, template="plotly_white",
+                      margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=360)
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                       config={"displaylogo": False, "responsive": True,
+                               "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+
+
+def trend_figure(series: pd.DataFrame, a: dict, phases: list[tuple[str, float]], title: str) -> go.Figure:
+    """Quarterly values of one indicator against its expected path and phase targets."""
+    fig = go.Figure()
+    s = series.dropna(subset=["value"])
+    fig.add_trace(go.Scatter(x=list(s.index), y=s["value"].round(4).tolist(), mode="lines+markers",
+                             name="实际值", line={"color": "#2f6fb0", "width": 2.5}))
+    if a["expected"] is not None and a["path_start_value"] is not None:
+        fig.add_trace(go.Scatter(
+            x=[a["path_start"], str(Quarter.of(a["target_by"]))], y=[a["path_start_value"], a["target"]],
+            mode="lines", name="序时路径", line={"color": "#c77700", "dash": "dash"}))
+    if phases:
+        fig.add_trace(go.Scatter(x=[p for p, _ in phases], y=[v for _, v in phases], mode="markers",
+                                 name="阶段目标", marker={"symbol": "star", "size": 13, "color": "#c62828"}))
+    unit = a.get("unit") or ""
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, yaxis_title=unit,
+                      legend={"orientation": "h", "y": -0.18}, xaxis={"type": "category"})
+    return fig
+
+
+def progress_bars(card: pd.DataFrame, time_progress: float):
+    """序时进度 vs 完成率: one bar per indicator with a target path, the plan's time progress as a line."""
+    setup_matplotlib()
+    colors = group("status_color")
+    rows = card[card["completion"].notna()].copy()
+    fig, ax = plt.subplots(figsize=(8.6, 0.42 * max(len(rows), 3) + 1.2))
+    if rows.empty:
+        ax.text(0.5, 0.5, "暂无可计算完成率的指标", ha="center", va="center", fontsize=12)
+        ax.axis("off")
+        return fig
+    rows = rows.iloc[::-1]
+    pct = (rows["completion"].clip(-0.2, 1.5) * 100).to_numpy()
+    ax.barh(rows["name"], pct, color=[colors[s] for s in rows["status"]], height=0.6)
+    for y, (p, tp) in enumerate(zip(pct, rows["time_progress"] * 100, strict=True)):
+        ax.plot([tp, tp], [y - 0.38, y + 0.38], color="#222", lw=1.6)
+        ax.text(max(p, 0) + 1.5, y, f"{p:.0f}%", va="center", fontsize=9)
+    ax.axvline(time_progress * 100, color="#888", ls=":", lw=1)
+    ax.set_xlabel("完成率（%）；黑色竖线为该指标当前阶段的序时进度，虚线为规划整体序时进度")
+    ax.set_xlim(min(-5, pct.min() - 5), max(110, pct.max() + 12))
+    ax.set_title(t("report.time_vs_task"), loc="left", fontsize=13)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,153 @@
+"""Command line (`python -m analysis …`): parses arguments and calls the library, nothing more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analysis.config import REPORTS_DIR, SAMPLE_DIR, SAMPLE_SEED, WAREHOUSE
+from analysis.errors import AnalysisError
+from analysis.labels import t
+
+app = typer.Typer(help="安全生产规划进度评估 / work-safety plan progress assessment", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+plans_app = typer.Typer(help="规划目录 / plan catalogs", no_args_is_help=True)
+report_app = typer.Typer(help="生成报告 / publish reports", no_args_is_help=True)
+app.add_typer(plans_app, name="plans")
+app.add_typer(report_app, name="report")
+
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[Path, typer.Option("--db", help="数据仓库文件 / warehouse file")]
+
+
+def _fail(e: AnalysisError) -> None:
+    err.print(f"[bold red]错误 / error:[/] {e}", highlight=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def sample(out: Annotated[Path, typer.Option(help="输出目录")] = SAMPLE_DIR,
+           seed: Annotated[int, typer.Option(help="随机种子")] = SAMPLE_SEED) -> None:
+    """生成虚构示例区的台账文件（确定性） / write the fictional sample district's ledgers."""
+    from analysis.sample import generate_sample
+
+    files = generate_sample(out, seed)
+    console.print(t("cli.sample_done", n=len(files), path=out))
+
+
+def _problems_table(problems) -> Table:
+    tbl = Table("文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "规则 rule", "说明 message",
+                title=t("cli.validate_problems", n=len(problems)), show_lines=False)
+    for p in problems[:500]:
+        tbl.add_row(p.file, p.sheet, "" if p.row is None else str(p.row), p.column, p.value, p.rule, p.message)
+    if len(problems) > 500:
+        tbl.caption = f"… 另有 {len(problems) - 500} 处问题 / {len(problems) - 500} more"
+    return tbl
+
+
+@app.command()
+def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或目录")],
+             db: DbOption = WAREHOUSE,
+             encoding: Annotated[str | None, typer.Option(help="CSV 编码，如 gbk")] = None,
+             ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None) -> None:
+    """只校验不写入，列出全部问题 / dry run: list every problem, write nothing."""
+    from analysis.warehouse import validate as run
+
+    try:
+        batches, problems = run(paths, db, encoding, ledger)
+    except AnalysisError as e:
+        _fail(e)
+    if problems:
+        console.print(_problems_table(problems))
+        raise typer.Exit(1)
+    console.print(t("cli.validate_ok", files=len({b.path for b in batches})))
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目录")],
+           db: DbOption = WAREHOUSE,
+           encoding: Annotated[str | None, typer.Option(help="CSV 编码，如 gbk")] = None,
+           ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None) -> None:
+    """校验并在一个事务中导入数据仓库（全部成功或全部不写） / validate, then load all-or-nothing."""
+    from analysis.warehouse import IngestRejected, ingest as run
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("导入 / loading", total=None)
+        try:
+            summaries = run(paths, db, encoding, ledger, progress=lambda b: bar.advance(task))
+        except IngestRejected as e:
+            bar.stop()
+            console.print(_problems_table(e.problems))
+            err.print("[bold red]未写入任何数据 / nothing was written[/]")
+            raise typer.Exit(1) from None
+        except AnalysisError as e:
+            bar.stop()
+            _fail(e)
+    tbl = Table("台账 ledger", "文件 files", "新增 imported", "更新 updated", "未变 ignored",
+                title=t("cli.ingest_done", files=sum(s.files for s in summaries)))
+    for s in summaries:
+        tbl.add_row(s.ledger, str(s.files), str(s.imported), str(s.updated), str(s.ignored))
+    console.print(tbl)
+    console.print(f"数据仓库 / warehouse: {db}")
+
+
+@plans_app.command("list")
+def plans_list() -> None:
+    """列出全部规划目录 / list plan catalogs."""
+    from analysis.catalog import load_plan, plan_files
+
+    files = plan_files()
+    tbl = Table("plan", "规划", "层级", "规划期", "指标", "任务", title=t("cli.plans_header", n=len(files)))
+    for pid, path in files.items():
+        try:
+            c = load_plan(path)
+        except AnalysisError as e:
+            tbl.add_row(pid, f"[red]无效 / invalid: {str(e).splitlines()[0]}[/]", "", "", "", "")
+            continue
+        p = c.plan
+        tbl.add_row(pid, p.title, p.level, f"{p.period.start}–{p.period.end}", str(len(c.indicators)),
+                    str(len(c.tasks)))
+    console.print(tbl)
+
+
+@plans_app.command("check")
+def plans_check(files: Annotated[list[Path], typer.Argument(help="规划目录 YAML 文件")]) -> None:
+    """校验规划目录文件，列出全部问题 / validate catalog files, every problem at once."""
+    from analysis.catalog import load_plan
+
+    bad = 0
+    for f in files:
+        try:
+            c = load_plan(f)
+            console.print(f"[green]✔[/] {f}: {len(c.indicators)} 项指标, {len(c.tasks)} 项任务")
+        except AnalysisError as e:
+            bad += 1
+            err.print(f"[red]✖[/] {e}", highlight=False)
+    raise typer.Exit(1 if bad else 0)
+
+
+@report_app.command("quarterly")
+def report_quarterly(plan: Annotated[str, typer.Option(help="规划 id，见 plans list")],
+                     period: Annotated[str, typer.Option(help="评估季度，如 2025Q3")],
+                     unit: Annotated[str | None, typer.Option(help="单位代码（默认为规划所属单位）")] = None,
+                     out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
+                     db: DbOption = WAREHOUSE) -> None:
+    """生成季度评估报告（HTML） / publish a quarterly assessment."""
+    from analysis.catalog import get_plan
+    from analysis.publish import publish_quarterly
+
+    try:
+        unit_id = unit or get_plan(plan).plan.org_unit
+        with console.status(f"正在生成 {plan} · {unit_id} · {period} …"):
+            path = publish_quarterly(plan, unit_id, period, out, db)
+    except AnalysisError as e:
+        _fail(e)
+    console.print(t("cli.report_done", path=path))

@@ -1,0 +1,171 @@
+"""Catalog measures evaluated in DuckDB for every org unit × quarter at once.
+
+One SQL statement per (measure, window) covers all units and periods: facts join the org
+closure, so a street's value is the sum over its communities (numerators and denominators roll
+up separately, ratios are never averaged). Results are cached in the warehouse per plan."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from analysis.catalog import Catalog, Measure
+from analysis.ledgers import LEDGERS
+from analysis.periods import WINDOWS, Quarter, quarter_range, window_start
+
+STOCK = "stock"
+"""Window name used for stock measures: state as at the period end, no date range."""
+
+
+def plan_quarters(catalog: Catalog) -> list[Quarter]:
+    """Quarters a plan is assessed on: two years before it starts (baseline, 同比) to its end."""
+    p = catalog.plan.period
+    first = Quarter.of(p.start).shift(-8)
+    if catalog.plan.baseline_year:
+        first = min(first, Quarter(catalog.plan.baseline_year, 1))
+    return quarter_range(first, Quarter.of(p.end))
+
+
+def needed(catalog: Catalog) -> list[tuple[str, str]]:
+    """(measure id, window) pairs the catalog's indicators use, sorted."""
+    pairs = set()
+    for ind in catalog.indicators:
+        for mid in (ind.numerator, ind.denominator):
+            if mid:
+                m = catalog.measures[mid]
+                pairs.add((mid, ind.window if m.date else STOCK))
+    return sorted(pairs)
+
+
+def _windows_frame(catalog: Catalog, quarters: list[Quarter]) -> pd.DataFrame:
+    rows = []
+    for w in (*WINDOWS, STOCK):
+        for q in quarters:
+            start = q.start if w == STOCK else window_start(w, q, catalog.plan.period.start)
+            rows.append((w, str(q), start, q.end))
+    return pd.DataFrame(rows, columns=["window", "period", "period_start", "period_end"])
+
+
+def measure_sql(m: Measure) -> str:
+    """SELECT unit_id, period, value for one measure over the `w` windows relation."""
+    flt = m.filter or "TRUE"
+    if m.frequency:
+        fr = m.frequency
+        months = " ".join(f"WHEN ({r.when}) THEN {r.every_months}" for r in fr.rules)
+        mins = " ".join(f"WHEN ({r.when}) THEN {r.min_events}" for r in fr.rules)
+        return f"""
+        WITH ent AS (
+            SELECT f.*, w.period, w.period_start, w.period_end,
+                   CASE {months} END AS _months, CASE {mins} END AS _min
+            FROM {m.table} f JOIN w ON TRUE WHERE ({flt})),
+        ev AS (SELECT {fr.key} AS _k, {fr.date} AS _d FROM {fr.events} WHERE ({fr.filter or 'TRUE'})),
+        hits AS (
+            SELECT ent.{fr.key} AS _k, ent.period AS _p, count(*) AS _n
+            FROM ent JOIN ev ON ev._k = ent.{fr.key}
+             AND ev._d > ent.period_end - to_months(ent._months) AND ev._d <= ent.period_end
+            GROUP BY ALL)
+        SELECT c.ancestor_id AS unit_id, f.period, {m.aggregate} AS value
+        FROM ent f
+        LEFT JOIN hits h ON h._k = f.{fr.key} AND h._p = f.period
+        JOIN org_closure c ON c.descendant_id = f.unit_id
+        WHERE f._months IS NOT NULL AND coalesce(h._n, 0) >= f._min
+        GROUP BY ALL"""
+    date_join = f"f.{m.date} BETWEEN w.period_start AND w.period_end" if m.date else "TRUE"
+    return f"""
+        SELECT c.ancestor_id AS unit_id, w.period, {m.aggregate} AS value
+        FROM {m.table} f
+        JOIN org_closure c ON c.descendant_id = f.unit_id
+        JOIN w ON {date_join}
+        WHERE ({flt})
+        GROUP BY ALL"""
+
+
+def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date | None, date | None]]:
+    """First and last date each dated ledger covers; flow values outside are unknown, not zero."""
+    out = {}
+    for ledger in LEDGERS.values():
+        if ledger.date_column:
+            out[ledger.name] = con.execute(
+                f"SELECT min({ledger.date_column}), max({ledger.date_column}) FROM {ledger.name}").fetchone()
+    return out
+
+
+def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.DataFrame:
+    """Long frame: measure, window, unit_id, period, value — every unit × quarter, zeros filled
+    where the ledger covers the period, NaN where it does not."""
+    quarters = plan_quarters(catalog)
+    windows = _windows_frame(catalog, quarters)
+    units = con.execute("SELECT unit_id FROM org_units ORDER BY unit_id").fetchdf()["unit_id"]
+    coverage = _coverage(con)
+    frames = []
+    for mid, window in needed(catalog):
+        m = catalog.measures[mid]
+        con.register("_w", windows[windows["window"] == window])
+        try:
+            got = con.execute(f"WITH w AS (SELECT * FROM _w) {measure_sql(m)}").fetchdf()
+        except duckdb.Error as e:
+            from analysis.errors import CatalogError
+
+            raise CatalogError(f"{catalog.plan.id}: measures.{mid}: SQL 无法执行 / SQL failed: {e}") from None
+        finally:
+            con.unregister("_w")
+        grid = pd.MultiIndex.from_product([units, [str(q) for q in quarters]], names=["unit_id", "period"])
+        series = got.set_index(["unit_id", "period"])["value"].astype(float).reindex(grid).fillna(0.0)
+        ledger = m.frequency.events if m.frequency else (m.table if m.date else None)
+        first, last = coverage.get(ledger, (None, None)) if ledger else (None, None)
+        if ledger and first is None:
+            series[:] = float("nan")
+        elif ledger:
+            covered = [first <= q.end and q.end <= Quarter.of(last).end for q in quarters]
+            mask = pd.Series(covered, index=[str(q) for q in quarters])
+            series[~series.index.get_level_values("period").map(mask).to_numpy(dtype=bool)] = float("nan")
+        frame = series.reset_index()
+        frame.insert(0, "window", window)
+        frame.insert(0, "measure", mid)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["measure", "window", "unit_id", "period", "value"])
+
+
+def catalog_digest(catalog: Catalog) -> str:
+    return hashlib.sha256(catalog.model_dump_json().encode()).hexdigest()[:16]
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> str:
+    n, mx, last = con.execute("SELECT count(*), max(file_id), max(loaded_at) FROM _files").fetchone()
+    return f"{n}:{mx}:{last}"
+
+
+def materialize(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> bool:
+    """Store the plan's measure values in `measure_values` unless already current; True if computed."""
+    con.execute("""CREATE TABLE IF NOT EXISTS measure_values (plan_id VARCHAR, measure VARCHAR,
+        "window" VARCHAR, unit_id VARCHAR, period VARCHAR, value DOUBLE)""")
+    con.execute("""CREATE TABLE IF NOT EXISTS _measure_cache (plan_id VARCHAR PRIMARY KEY,
+        catalog_digest VARCHAR, data_version VARCHAR, computed_at TIMESTAMP)""")
+    stamp = (catalog_digest(catalog), data_version(con))
+    have = con.execute("SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
+                       [catalog.plan.id]).fetchone()
+    if have == stamp:
+        return False
+    values = compute_measures(con, catalog)
+    values.insert(0, "plan_id", catalog.plan.id)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM measure_values WHERE plan_id = ?", [catalog.plan.id])
+        con.register("_mv", values)
+        con.execute("INSERT INTO measure_values SELECT * FROM _mv")
+        con.unregister("_mv")
+        con.execute("INSERT OR REPLACE INTO _measure_cache VALUES (?, ?, ?, now())", [catalog.plan.id, *stamp])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
+def load_values(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    return con.execute("""SELECT measure, "window", unit_id, period, value FROM measure_values
+                          WHERE plan_id = ? ORDER BY ALL""", [plan_id]).fetchdf()

@@ -1,0 +1,121 @@
+"""Publishing: papermill executes a report notebook with parameters, nbconvert turns the result
+into a static, offline HTML page (no input code, plotly.js from reports/assets/, provenance footer)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+from nbconvert import HTMLExporter
+
+from analysis import __version__
+from analysis.catalog import get_plan
+from analysis.config import ASSETS_DIRNAME, NOTEBOOKS_DIR, REPORTS_DIR, ROOT, TEMPLATES_DIR, WAREHOUSE
+from analysis.errors import ReportError, WarehouseError
+from analysis.labels import t
+from analysis.markup import esc, table
+from analysis.measures import materialize
+from analysis.periods import Quarter
+from analysis.warehouse import connect
+
+KERNEL = "python3"
+
+
+@cache
+def code_version() -> str:
+    """git commit of the code (with +dirty when the tree has local changes), else the package version."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return f"{__version__}+{sha}{'.dirty' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+
+
+def plotly_asset(reports_dir: Path) -> Path:
+    """plotly.js written once under reports/assets/ (offline: no CDN)."""
+    import plotly
+    from plotly.offline import get_plotlyjs
+
+    path = reports_dir / ASSETS_DIRNAME / f"plotly-{plotly.__version__}.min.js"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(get_plotlyjs(), encoding="utf-8")
+        tmp.replace(path)
+    return path
+
+
+def execute(notebook: str, parameters: dict, output: Path) -> nbformat.NotebookNode:
+    """Run a notebook from notebooks/ with papermill; a failing cell raises ReportError."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return pm.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(output), parameters=parameters,
+                                   kernel_name=KERNEL, progress_bar=False, cwd=str(ROOT))
+    except pm.PapermillExecutionError as e:
+        raise ReportError(f"报告笔记本执行失败 / notebook {notebook} failed in cell {e.exec_count}: "
+                          f"{e.ename}: {e.evalue}\n已执行的笔记本 / executed notebook: {output}") from None
+
+
+def provenance_html(nb: nbformat.NotebookNode, inputs: list[dict], generated: datetime) -> str:
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    prows = [[esc(k), f"<code>{esc(v)}</code>"] for k, v in sorted(params.items())]
+    irows = [[esc(i["ledger"]), esc(i["name"] + (f" [{i['sheet']}]" if i["sheet"] else "")), esc(i["rows"]),
+              f"<code>{esc(i['sha256'])}</code>"] for i in inputs]
+    return (f'<footer class="provenance"><h2>{esc(t("report.provenance"))}</h2>'
+            f"<p>{esc(t('report.code_version'))}：<code>{esc(code_version())}</code>；"
+            f"{esc(t('report.generated'))}：<span class=\"generated-at\">{generated:%Y-%m-%d %H:%M:%S}</span></p>"
+            f"<h3>{esc(t('report.parameters'))}</h3>{table(['参数', '取值'], prows)}"
+            f"<h3>{esc(t('report.inputs'))}</h3>{table(['台账', '文件', '行数', 'SHA-256'], irows)}</footer>")
+
+
+def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[dict],
+                reports_dir: Path = REPORTS_DIR) -> Path:
+    """nbconvert with the report template; input cells and prompts hidden."""
+    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    css = (TEMPLATES_DIR / "report" / "report.css").read_text(encoding="utf-8")
+    plotly_js = plotly_asset(reports_dir)
+    resources = {
+        "report_title": title, "report_css": css, "code_version": code_version(),
+        "plotly_src": Path(os.path.relpath(plotly_js, out.parent)).as_posix(),
+        "provenance_html": provenance_html(nb, inputs, datetime.now()),
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".html.tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def report_path(reports_dir: Path, plan_id: str, unit_id: str, period: str) -> Path:
+    return reports_dir / plan_id / unit_id / f"{period}.html"
+
+
+def publish_quarterly(plan_id: str, unit_id: str, period: str, reports_dir: Path = REPORTS_DIR,
+                      db: Path = WAREHOUSE) -> Path:
+    """Compute the plan's measures (cached in the warehouse), run the notebook, write the HTML."""
+    catalog = get_plan(plan_id)
+    q = Quarter.parse(period)
+    if not db.exists():
+        raise WarehouseError(f"数据仓库不存在 / warehouse not found: {db}; run `python -m analysis ingest` first")
+    with connect(db) as con:
+        if not con.execute("SELECT count(*) FROM org_units WHERE unit_id = ?", [unit_id]).fetchone()[0]:
+            known = [r[0] for r in con.execute("SELECT unit_id FROM org_units ORDER BY 1 LIMIT 20").fetchall()]
+            raise WarehouseError(f"数据仓库中没有单位 / unknown unit {unit_id!r}; e.g. {', '.join(known)}")
+        materialize(con, catalog)
+        inputs = con.execute("SELECT ledger, name, sheet, rows, sha256 FROM _files ORDER BY ledger, name, sheet"
+                             ).fetchdf().to_dict("records")
+    out = report_path(reports_dir, plan_id, unit_id, str(q))
+    params = {"plan": plan_id, "unit": unit_id, "period": str(q), "db": str(db)}
+    nb = execute("quarterly_assessment.ipynb", params, out.with_suffix(".ipynb"))
+    title = t("report.quarterly_title", plan=catalog.plan.title) + f" · {unit_id} · {q}"
+    return export_html(nb, out, title, inputs, reports_dir)
