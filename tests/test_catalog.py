@@ -247,13 +247,13 @@ def test_measure_sql_runs(path: Path, empty_db):
 BAD = {
     "unknown_top_level_key.yaml": ["indicatorz", "Extra inputs"],
     "misspelled_indicator_field.yaml": ["indicators.0.numerater", "indicators.0.numerator"],
-    "unknown_measure.yaml": ["indicators[0] (i1).numerator", "no_such_measure"],
-    "target_date_outside_period.yaml": ["indicators[0] (i1).target.phases[0].by", "2027-12-31"],
+    "unknown_measure.yaml": ["indicators.0.numerator", "no_such_measure"],
+    "target_date_outside_period.yaml": ["indicators.0.target.phases.0.by", "2027-12-31"],
     "change_without_baseline.yaml": ["indicators.0.target", "baseline"],
     "invalid_yaml.yaml": ["YAML", "line 28"],
     "unknown_table.yaml": ["measures.drills_all", "no_such_ledger"],
     "unknown_window.yaml": ["indicators.0.window", "monthly"],
-    "unknown_action.yaml": ["indicators[0] (i1).action", "A9"],
+    "unknown_action.yaml": ["indicators.0.action", "A9"],
     "unknown_date_column.yaml": ["measures.drills_all", "held_on"],
     "not_a_mapping.yaml": ["mapping"],
 }

@@ -214,32 +214,32 @@ class Catalog(Strict):
         actions = {a.id for a in self.plan.actions}
         seen: set[str] = set()
         for i, ind in enumerate(self.indicators):
-            where = f"indicators[{i}] ({ind.id})"
+            where = f"indicators.{i}"
             if ind.id in seen:
-                problems.append(f"{where}.id: duplicate indicator id")
+                problems.append(f"{where}.id: duplicate indicator id {ind.id!r}")
             seen.add(ind.id)
             for role in ("numerator", "denominator"):
                 m = getattr(ind, role)
                 if m is not None and m not in self.measures:
-                    problems.append(f"{where}.{role}: unknown measure {m!r}")
+                    problems.append(f"{where}.{role}: unknown measure {m!r} (indicator {ind.id})")
             if ind.action not in actions:
-                problems.append(f"{where}.action: unknown action {ind.action!r}")
+                problems.append(f"{where}.action: unknown action {ind.action!r} (indicator {ind.id})")
             for j, ph in enumerate(ind.target.phases):
                 if not (self.plan.period.start <= ph.by <= self.plan.period.end):
-                    problems.append(f"{where}.target.phases[{j}].by: {ph.by} is outside the plan period "
-                                    f"{self.plan.period.start}–{self.plan.period.end}")
+                    problems.append(f"{where}.target.phases.{j}.by: {ph.by} is outside the plan period "
+                                    f"{self.plan.period.start}–{self.plan.period.end} (indicator {ind.id})")
         task_ids: set[str] = set()
         for i, t in enumerate(self.tasks):
             if t.id in task_ids:
-                problems.append(f"tasks[{i}] ({t.id}).id: duplicate task id")
+                problems.append(f"tasks.{i}.id: duplicate task id {t.id!r}")
             task_ids.add(t.id)
             if t.action not in actions:
-                problems.append(f"tasks[{i}] ({t.id}).action: unknown action {t.action!r}")
+                problems.append(f"tasks.{i}.action: unknown action {t.action!r} (task {t.id})")
         for k in self.ranking_weights:
             if k not in seen:
                 problems.append(f"ranking_weights.{k}: unknown indicator")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(_JOIN.join(problems))
         return self
 
     def indicator(self, indicator_id: str) -> Indicator:
@@ -252,12 +252,17 @@ class Catalog(Strict):
         return next(a.title for a in self.plan.actions if a.id == action_id)
 
 
+_JOIN = "\n"
+"""Separates the several problems one cross-reference check may raise at once."""
+
+
 def _format_validation(path: Path, err: ValidationError) -> str:
+    """Every problem on its own line as `file: field.path: message`."""
     lines = [f"计划目录文件有误 / invalid plan catalog: {path}"]
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = e["msg"].removeprefix("Value error, ")
-        lines.append(f"  - {path.name}: {loc}: {msg}")
+        loc = ".".join(str(p) for p in e["loc"])
+        for msg in e["msg"].removeprefix("Value error, ").split(_JOIN):
+            lines.append(f"  - {path.name}: {loc + ': ' if loc else ''}{msg}")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from analysis.catalog import Catalog, Measure
+from analysis.errors import CatalogError
 from analysis.ledgers import LEDGERS
 from analysis.periods import WINDOWS, Quarter, quarter_range, window_start
 
@@ -50,7 +51,7 @@ def _windows_frame(catalog: Catalog, quarters: list[Quarter]) -> pd.DataFrame:
 
 
 def measure_sql(m: Measure) -> str:
-    """SELECT unit_id, period, value for one measure over the `w` windows relation."""
+    """SELECT unit_id, period, value for one measure over the registered `w` windows relation."""
     flt = m.filter or "TRUE"
     if m.frequency:
         fr = m.frequency
@@ -84,13 +85,13 @@ def measure_sql(m: Measure) -> str:
 
 
 def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date | None, date | None]]:
-    """First and last date each dated ledger covers; flow values outside are unknown, not zero."""
-    out = {}
-    for ledger in LEDGERS.values():
-        if ledger.date_column:
-            out[ledger.name] = con.execute(
-                f"SELECT min({ledger.date_column}), max({ledger.date_column}) FROM {ledger.name}").fetchone()
-    return out
+    """Dates each dated ledger covers: from its first row to the warehouse's data cut-off (the
+    latest date in any dated ledger). Flow values outside are unknown, not zero; a ledger with no
+    rows after its start (no accident this quarter) is a real zero."""
+    firsts = {l.name: con.execute(f"SELECT min({l.date_column}), max({l.date_column}) FROM {l.name}"
+                                  ).fetchall()[0] for l in LEDGERS.values() if l.date_column}
+    cutoff = max((last for _, last in firsts.values() if last is not None), default=None)
+    return {name: (first, cutoff if first is not None else None) for name, (first, _) in firsts.items()}
 
 
 def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.DataFrame:
@@ -103,15 +104,13 @@ def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.Dat
     frames = []
     for mid, window in needed(catalog):
         m = catalog.measures[mid]
-        con.register("_w", windows[windows["window"] == window])
+        con.register("w", windows[windows["window"] == window])
         try:
-            got = con.execute(f"WITH w AS (SELECT * FROM _w) {measure_sql(m)}").fetchdf()
+            got = con.execute(measure_sql(m)).fetchdf()
         except duckdb.Error as e:
-            from analysis.errors import CatalogError
-
             raise CatalogError(f"{catalog.plan.id}: measures.{mid}: SQL 无法执行 / SQL failed: {e}") from None
         finally:
-            con.unregister("_w")
+            con.unregister("w")
         grid = pd.MultiIndex.from_product([units, [str(q) for q in quarters]], names=["unit_id", "period"])
         series = got.set_index(["unit_id", "period"])["value"].astype(float).reindex(grid).fillna(0.0)
         ledger = m.frequency.events if m.frequency else (m.table if m.date else None)
