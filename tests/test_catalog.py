@@ -56,7 +56,7 @@ def test_quanfu_plan_header(quanfu: Catalog):
     assert p.baseline_year == 2023
     assert (p.milestones.midterm, p.milestones.final) == (date(2025, 6, 30), date(2026, 12, 31))
     assert p.source_file == SEED.name
-    assert [a.id for a in p.actions] == ["A1", "A2", "A3", "A4", "A5", "A6"]
+    assert [a.id for a in p.actions] == ["A0", "A1", "A2", "A3", "A4", "A5", "A6"]
     assert quanfu.action_title("A3") == "开展重大事故隐患动态清零行动"
     assert quanfu.action_title("A6") == "开展生产经营单位安全管理体系建设行动"
 
