@@ -122,15 +122,22 @@ def plans_list() -> None:
 def plans_check(files: Annotated[list[Path], typer.Argument(help="规划目录 YAML 文件")]) -> None:
     """校验规划目录文件，列出全部问题 / validate catalog files, every problem at once."""
     from analysis.catalog import load_plan
+    from analysis.measures import check_sql
 
     bad = 0
     for f in files:
         try:
             c = load_plan(f)
-            console.print(f"[green]✔[/] {f}: {len(c.indicators)} 项指标, {len(c.tasks)} 项任务")
         except AnalysisError as e:
             bad += 1
             err.print(f"[red]✖[/] {e}", highlight=False)
+            continue
+        problems = check_sql(c)
+        if problems:
+            bad += 1
+            err.print(f"[red]✖[/] {f}:\n  - " + "\n  - ".join(f"{f.name}: {p}" for p in problems), highlight=False)
+        else:
+            console.print(f"[green]✔[/] {f}: {len(c.indicators)} 项指标, {len(c.tasks)} 项任务")
     raise typer.Exit(1 if bad else 0)
 
 

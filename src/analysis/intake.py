@@ -99,6 +99,15 @@ def _decode(path: Path, raw: bytes, encoding: str | None) -> str:
             return raw.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
+    if not encoding:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(raw[:1 << 20]).best()
+        if best is not None and best.encoding:
+            try:
+                return raw.decode(best.encoding)
+            except (UnicodeDecodeError, LookupError):
+                pass
     raise LedgerError(f"{path}: 无法识别文件编码，请另存为 UTF-8 或 GBK / cannot decode the file "
                       f"as {encoding or 'UTF-8 or GB18030'}; use --encoding")
 

@@ -40,13 +40,14 @@ def status_badge(status: str) -> str:
             f'{esc(group("status_icon")[status])} {esc(group("status")[status])}</span>')
 
 
-def table(headers: list[str], rows: list[list[str]], cls: str = "", row_classes: list[str] | None = None) -> str:
-    """rows hold already-escaped HTML cells."""
+def table(headers: list[str], rows: list[list[str]], cls: str = "",
+          row_attrs: list[dict[str, str]] | None = None) -> str:
+    """rows hold already-escaped HTML cells; row_attrs (e.g. class, data-indicator) are escaped here."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for i, r in enumerate(rows):
-        rc = f' class="{esc(row_classes[i])}"' if row_classes and row_classes[i] else ""
-        body.append(f"<tr{rc}>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>")
+        attrs = "".join(f' {k}="{esc(v)}"' for k, v in (row_attrs[i] if row_attrs else {}).items() if v)
+        body.append(f"<tr{attrs}>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>")
     return f'<table class="{esc(cls)}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 

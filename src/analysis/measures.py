@@ -168,3 +168,24 @@ def materialize(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> bool:
 def load_values(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
     return con.execute("""SELECT measure, "window", unit_id, period, value FROM measure_values
                           WHERE plan_id = ? ORDER BY ALL""", [plan_id]).fetchdf()
+
+
+def check_sql(catalog: Catalog) -> list[str]:
+    """Run every measure against an empty in-memory warehouse; one message per measure that fails."""
+    from analysis.warehouse import build_org_closure, ensure_schema
+
+    con = duckdb.connect()
+    try:
+        ensure_schema(con)
+        build_org_closure(con)
+        windows = _windows_frame(catalog, [Quarter.of(catalog.plan.period.start)])
+        con.register("w", windows)
+        problems = []
+        for mid, m in catalog.measures.items():
+            try:
+                con.execute(measure_sql(m)).fetchall()
+            except duckdb.Error as e:
+                problems.append(f"measures.{mid}: SQL 无法执行 / SQL does not run: {str(e).splitlines()[0]}")
+        return problems
+    finally:
+        con.close()

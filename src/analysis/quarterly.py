@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import charts
+from analysis.accidents import accident_frame, rate_rows
 from analysis.catalog import Catalog, get_plan
 from analysis.config import SAMPLE_DIR, WAREHOUSE
 from analysis.errors import WarehouseError
@@ -34,6 +35,7 @@ class Quarterly:
     tasks: pd.DataFrame
     inputs: pd.DataFrame
     is_sample: bool
+    accidents: pd.DataFrame
 
     @classmethod
     def load(cls, plan: str, unit: str, period: str, db: str | Path | None = None) -> Quarterly:
@@ -45,11 +47,12 @@ class Quarterly:
                 raise WarehouseError(f"数据仓库中没有单位 / unit not in warehouse: {unit}")
             values = _measure_values(con, catalog)
             tasks = task_table(con, catalog, unit, q)
+            accidents = accident_frame(con, q)
             inputs = con.execute("""SELECT ledger, name, sheet, sha256, rows, path, loaded_at FROM _files
                                     ORDER BY ledger, name, sheet""").fetchdf()
         is_sample = inputs["path"].map(lambda p: Path(p).is_relative_to(SAMPLE_DIR)).any()
         card = scorecard(catalog, values, unit, q)
-        return cls(catalog, unit, found[0], q, values, card, tasks, inputs, bool(is_sample))
+        return cls(catalog, unit, found[0], q, values, card, tasks, inputs, bool(is_sample), accidents)
 
     # ---- sections -------------------------------------------------------------------------
     def header(self) -> str:
@@ -81,7 +84,7 @@ class Quarterly:
         trend = group("trend")
         headers = [cols["indicator"], cols["value"], cols["target"], cols["status"], cols["trend"], cols["yoy"],
                    cols["time_progress"], cols["completion"], cols["projected"], cols["responsible"]]
-        rows, classes = [], []
+        rows, attrs = [], []
         for a in card.to_dict("records"):
             d, u = a["decimals"], a["unit"]
             target = "—" if a["target"] is None or _nan(a["target"]) else (
@@ -101,8 +104,8 @@ class Quarterly:
                 value, target, status_badge(a["status"]), esc(trend[a["trend"]]), yoy,
                 esc(fmt_pct(a["time_progress"])), esc(fmt_pct(a["completion"])), proj, esc(a["responsible"]),
             ])
-            classes.append(f"row-{a['status']}")
-        return table(headers, rows, cls="scorecard", row_classes=classes)
+            attrs.append({"class": f"row-{a['status']}", "data-indicator": a["indicator_id"]})
+        return table(headers, rows, cls="scorecard", row_attrs=attrs)
 
     def _window(self, a: dict) -> str:
         ind = self.catalog.indicator(a["indicator_id"])
@@ -131,6 +134,35 @@ class Quarterly:
             out.append((action.title, self._indicator_table(card), figs))
         return out
 
+    def accidents_html(self) -> str:
+        """起数、死亡 (年初至今, 同比) and the three standard rates with intervals and 小样本 flags."""
+        r = self.accidents.set_index("unit_id").loc[self.unit_id]
+        ytd = f"{self.quarter.year}年1—{self.quarter.q * 3}月"
+        counts = []
+        for col, name, unit in (("accidents", "事故起数", "起"), ("deaths", "死亡人数", "人"),
+                                ("injuries", "受伤人数", "人"), ("larger_plus", "较大及以上事故", "起"),
+                                ("direct_loss", "直接经济损失", "万元")):
+            now, before = r[col], r[col + "_ly"]
+            change = "—" if before == 0 else f"{(now - before) / before * 100:+.1f}%"
+            d = 1 if col == "direct_loss" else 0
+            counts.append([esc(name), esc(fmt_value(now, d, unit)), esc(fmt_value(before, d, unit)), esc(change)])
+        rates, attrs = [], []
+        for x in rate_rows(self.accidents, self.unit_id):
+            value = esc(fmt_value(x["value"], 4, x["unit"]))
+            if x["small_sample"] and not _nan(x["value"]):
+                value += ' <span class="flag">小样本</span>'
+            interval = "—" if _nan(x["ci_low"]) else esc(f"{x['ci_low']:.4f}–{x['ci_high']:.4f}")
+            den = "分母缺失" if _nan(x["denominator"]) else esc(f"{x['denominator']:,.2f}")
+            rates.append([esc(x["name"]), value, interval, esc(f"{x['deaths']:.0f}"), den,
+                          esc(fmt_value(x["value_ly"], 4, x["unit"]))])
+            attrs.append({"data-rate": x["id"]})
+        body = (note(f"事故起数与死亡人数为{ytd}累计，与上年同期比较；死亡率按近四个季度计算（年化），"
+                     "括号内为精确泊松 95% 置信区间；死亡人数少于 20 人时标注“小样本”，变化多属随机波动。")
+                + table(["项目", ytd, "上年同期", "同比"], counts, cls="accidents")
+                + table(["死亡率指标", "近四季度", "95%置信区间", "死亡人数", "分母", "上年同期"], rates,
+                        cls="rates", row_attrs=attrs))
+        return section("生产安全事故情况", body, anchor="accidents")
+
     def tasks_html(self) -> str:
         if self.tasks.empty:
             return section(t("report.tasks"), note("本规划未列出带时限的任务。"))
@@ -139,7 +171,7 @@ class Quarterly:
         kinds = group("task_kind")
         counts = self.tasks["state"].value_counts()
         summary = "，".join(f"{states[s]} {int(n)} 项" for s, n in counts.items())
-        rows, classes = [], []
+        rows, attrs = [], []
         for r in self.tasks.to_dict("records"):
             state = states[r["state"]]
             if r["state"] == "overdue":
@@ -147,10 +179,10 @@ class Quarterly:
             rows.append([esc(r["task_id"]), esc(r["text"]), esc(r["responsible"]), esc(fmt_date(r["deadline"])),
                          esc(kinds[r["kind"]]), f'<span class="task-{esc(r["state"])}">{esc(state)}</span>',
                          esc(fmt_date(r["completed_on"])), esc(r["note"] or "")])
-            classes.append("overdue" if r["state"] == "overdue" else "")
+            attrs.append({"class": "overdue" if r["state"] == "overdue" else "", "data-task": r["task_id"]})
         body = note(f"共 {len(self.tasks)} 项任务：{summary}。已逾期任务排在最前并以红色标出。") + table(
             ["编号", cols["task"], cols["responsible"], cols["deadline"], cols["kind"], cols["state"],
-             cols["completed_on"], cols["note"]], rows, cls="tasks", row_classes=classes)
+             cols["completed_on"], cols["note"]], rows, cls="tasks", row_attrs=attrs)
         return section(t("report.tasks"), body, anchor="tasks")
 
     def method_html(self) -> str:

@@ -1,0 +1,86 @@
+"""Accident counts and rates for every unit at once: 起数/死亡 (年初至今, 同比) and the three standard
+rates on a trailing-four-quarter basis — 亿元GDP死亡率, 工矿商贸十万人死亡率, 道路交通万车死亡率 —
+with exact Poisson intervals, because town-level deaths are 0–3 a year."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.periods import Quarter
+from analysis.progress import SMALL_COUNT, poisson_interval
+
+RATES = {
+    # id: (name, deaths filter, denominator column, factor, unit, denominator aggregation)
+    "deaths_per_gdp": ("亿元GDP生产安全事故死亡率", "TRUE", "gdp", 1.0, "人/亿元", "flow"),
+    "deaths_per_100k_workers": ("工矿商贸就业人员十万人生产安全事故死亡率", "domain = '工矿商贸'",
+                                "industry_workers", 1e5, "人/10万人", "stock"),
+    "deaths_per_10k_vehicles": ("道路交通事故万车死亡率", "domain = '道路交通'", "motor_vehicles", 1e4,
+                                "人/万车", "stock"),
+}
+
+
+def _accident_sums(con, start, end) -> pd.DataFrame:
+    return con.execute("""
+        SELECT c.ancestor_id AS unit_id, count(*) AS accidents, sum(deaths) AS deaths,
+               sum(injuries) AS injuries, sum(direct_loss) AS direct_loss,
+               count(*) FILTER (WHERE severity <> '一般') AS larger_plus,
+               sum(deaths) FILTER (WHERE domain = '工矿商贸') AS deaths_industry,
+               sum(deaths) FILTER (WHERE domain = '道路交通') AS deaths_road
+        FROM accidents a JOIN org_closure c ON c.descendant_id = a.unit_id
+        WHERE a.occurred_on BETWEEN ? AND ?
+        GROUP BY ALL""", [start, end]).fetchdf().set_index("unit_id")
+
+
+def _economy(con, start, end, at) -> pd.DataFrame:
+    return con.execute("""
+        SELECT c.ancestor_id AS unit_id,
+               sum(gdp) FILTER (WHERE e.quarter_end BETWEEN ? AND ?) AS gdp,
+               sum(industry_workers) FILTER (WHERE e.quarter_end = ?) AS industry_workers,
+               sum(motor_vehicles) FILTER (WHERE e.quarter_end = ?) AS motor_vehicles,
+               count(*) FILTER (WHERE e.quarter_end BETWEEN ? AND ?) AS gdp_quarters
+        FROM economy e JOIN org_closure c ON c.descendant_id = e.unit_id
+        GROUP BY ALL""", [start, end, at, at, start, end]).fetchdf().set_index("unit_id")
+
+
+def accident_frame(con: duckdb.DuckDBPyConnection, q: Quarter) -> pd.DataFrame:
+    """One row per unit: year-to-date counts now and a year earlier, and trailing-4-quarter rates."""
+    units = con.execute("SELECT unit_id, name, parent_id, level FROM org_units ORDER BY unit_id").fetchdf()
+    out = units.set_index("unit_id")
+    ly = q.shift(-4)
+    for suffix, qq in (("", q), ("_ly", ly)):
+        ytd = _accident_sums(con, Quarter(qq.year, 1).start, qq.end)
+        for col in ("accidents", "deaths", "injuries", "direct_loss", "larger_plus"):
+            out[col + suffix] = ytd[col].reindex(out.index).fillna(0.0)
+        t4 = _accident_sums(con, qq.shift(-3).start, qq.end)
+        eco = _economy(con, qq.shift(-3).start, qq.end, qq.end)
+        for rid, (_, _, den_col, factor, _, _) in RATES.items():
+            num_col = {"deaths_per_gdp": "deaths", "deaths_per_100k_workers": "deaths_industry",
+                       "deaths_per_10k_vehicles": "deaths_road"}[rid]
+            num = t4[num_col].reindex(out.index).fillna(0.0)
+            den = eco[den_col].reindex(out.index) if den_col in eco else pd.Series(np.nan, index=out.index)
+            if den_col == "gdp":
+                # a partial year of GDP would inflate the rate: require all four quarters
+                den = den.where(eco["gdp_quarters"].reindex(out.index) >= 4)
+            out[f"{rid}_num{suffix}"] = num
+            out[f"{rid}_den{suffix}"] = den
+            out[f"{rid}{suffix}"] = (num / den.where(den > 0)) * factor
+    return out.reset_index()
+
+
+def rate_rows(frame: pd.DataFrame, unit_id: str) -> list[dict]:
+    """The three rates for one unit with interval, 同比 and 小样本 flag."""
+    r = frame.set_index("unit_id").loc[unit_id]
+    rows = []
+    for rid, (name, _, _, factor, unit, _) in RATES.items():
+        num, den = r[f"{rid}_num"], r[f"{rid}_den"]
+        lo, hi = poisson_interval(num)
+        ok = pd.notna(den) and den > 0
+        rows.append({
+            "id": rid, "name": name, "unit": unit, "deaths": num, "denominator": den,
+            "value": r[rid] if ok else np.nan, "value_ly": r[f"{rid}_ly"],
+            "ci_low": lo / den * factor if ok else np.nan, "ci_high": hi / den * factor if ok else np.nan,
+            "small_sample": bool(num < SMALL_COUNT),
+        })
+    return rows

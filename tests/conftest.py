@@ -1,0 +1,40 @@
+"""Shared fixtures: the sample district generated, ingested into a real DuckDB file and published
+once per test session, all under a temporary folder (the repo's data/ and reports/ are untouched)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.publish import publish_quarterly
+from analysis.sample import generate_sample
+from analysis.warehouse import ingest
+
+PLAN = "quanfu_2024_2026"
+UNIT = "SLQ-QF"
+PERIOD = "2025Q3"
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    generate_sample(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def warehouse(sample_dir, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    ingest([sample_dir], db=db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def reports_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture(scope="session")
+def quarterly_report(warehouse, reports_dir) -> Path:
+    return publish_quarterly(PLAN, UNIT, PERIOD, reports_dir=reports_dir, db=warehouse)
