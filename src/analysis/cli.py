@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from analysis.config import REPORTS_DIR, SAMPLE_DIR, SAMPLE_SEED, WAREHOUSE
+from analysis.config import DATA_DIR, REPORTS_DIR, SAMPLE_DIR, SAMPLE_SEED, WAREHOUSE
 from analysis.errors import AnalysisError
 from analysis.labels import t
 
@@ -40,6 +40,19 @@ def sample(out: Annotated[Path, typer.Option(help="输出目录")] = SAMPLE_DIR,
 
     files = generate_sample(out, seed)
     console.print(t("cli.sample_done", n=len(files), path=out))
+
+
+@app.command()
+def templates(out: Annotated[Path, typer.Option(help="输出目录")] = DATA_DIR / "templates",
+              dictionary: Annotated[Path | None, typer.Option(help="同时写出数据字典 Markdown")] = None) -> None:
+    """生成各台账的空白 Excel 填报模板 / write blank Excel templates, one per ledger."""
+    from analysis.excel_templates import data_dictionary, write_templates
+
+    files = write_templates(out)
+    console.print(f"已生成 {len(files)} 个填报模板 → {out}")
+    if dictionary:
+        dictionary.write_text(data_dictionary() + "\n", encoding="utf-8")
+        console.print(f"数据字典 → {dictionary}")
 
 
 def _problems_table(problems) -> Table:

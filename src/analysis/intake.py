@@ -3,12 +3,14 @@ digits) into typed frames, collecting every problem with file, sheet, row, colum
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,8 @@ from analysis.errors import LedgerError
 from analysis.ledgers import LEDGERS, Ledger
 
 SUPPORTED = (".csv", ".xlsx")
+HELPER_SHEETS = {"填表说明", "代码表"}
+"""Sheets of our own templates that hold instructions and code lists, not data."""
 EARLIEST = date(2000, 1, 1)
 _TRUE = {"是", "y", "yes", "true", "1", "√", "有", "t"}
 _FALSE = {"否", "n", "no", "false", "0", "×", "无", "f"}
@@ -112,16 +116,23 @@ def _decode(path: Path, raw: bytes, encoding: str | None) -> str:
                       f"as {encoding or 'UTF-8 or GB18030'}; use --encoding")
 
 
-def _read_sheets(path: Path, encoding: str | None) -> list[tuple[str, pd.DataFrame]]:
-    """Every sheet as a frame of strings/objects with no header applied."""
+def _read_sheets(path: Path, encoding: str | None) -> list[tuple[str, pd.DataFrame, int]]:
+    """Every sheet as a frame of strings/objects with no header applied, and the number of
+    physical rows above the frame's first row (title lines before the header of a CSV)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        from io import StringIO
-
         text = _decode(path, path.read_bytes(), encoding)
-        frame = pd.read_csv(StringIO(text), header=None, dtype=str, keep_default_na=False,
-                            skip_blank_lines=True)
-        return [("", frame)]
+        head = list(csv.reader(text.splitlines()[:10]))
+        width = max((len(r) for r in head), default=0)
+        skip = _header_row(pd.DataFrame([r + [""] * (width - len(r)) for r in head]), None) if head else 0
+        try:
+            frame = pd.read_csv(StringIO(text), header=None, dtype=str, keep_default_na=False,
+                                skip_blank_lines=False, skiprows=skip)
+        except pd.errors.ParserError as e:
+            raise LedgerError(f"{path}: CSV 格式错误（列数不一致或引号不匹配） / malformed CSV: {e}") from None
+        except pd.errors.EmptyDataError:
+            raise LedgerError(f"{path}: 文件为空 / the file is empty") from None
+        return [("", frame, skip)]
     if suffix == ".xlsx":
         head = path.read_bytes()[:8]
         if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -134,7 +145,8 @@ def _read_sheets(path: Path, encoding: str | None) -> list[tuple[str, pd.DataFra
             sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
         except Exception as e:  # openpyxl raises many kinds on damaged files
             raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
-        return [(name, df) for name, df in sheets.items() if not df.dropna(how="all").empty]
+        return [(name, df, 0) for name, df in sheets.items()
+                if name not in HELPER_SHEETS and not df.dropna(how="all").empty]
     raise LedgerError(f"{path}: 不支持的文件类型 {suffix}，请使用 .xlsx 或 .csv / unsupported file type")
 
 
@@ -261,7 +273,7 @@ def read_ledger_file(path: Path, encoding: str | None = None, ledger_name: str |
         raise LedgerError(f"{path}: 文件为空 / the file is empty")
     digest = sha256_of(path)
     batches = []
-    for sheet, raw in _read_sheets(path, encoding):
+    for sheet, raw, offset in _read_sheets(path, encoding):
         forced = LEDGERS.get(ledger_name) if ledger_name else None
         if ledger_name and forced is None:
             raise LedgerError(f"未知的台账 / unknown ledger {ledger_name!r}; known: {', '.join(LEDGERS)}")
@@ -272,13 +284,13 @@ def read_ledger_file(path: Path, encoding: str | None = None, ledger_name: str |
         if ledger is None:
             raise LedgerError(f"{where}: 无法识别是哪类台账（按文件名或表头） / cannot tell which ledger this is "
                               f"from its file name or headers; name the file like drills__XX.csv or use --ledger")
-        batches.append(_parse_sheet(path, sheet, raw, hdr, headers, ledger, digest, today))
+        batches.append(_parse_sheet(path, sheet, raw, hdr, headers, ledger, digest, today, offset))
     if not batches:
         raise LedgerError(f"{path}: 工作簿中没有数据 / the workbook holds no data")
     return batches
 
 
-def _parse_sheet(path, sheet, raw, hdr, headers, ledger: Ledger, digest, today) -> Batch:
+def _parse_sheet(path, sheet, raw, hdr, headers, ledger: Ledger, digest, today, offset: int) -> Batch:
     problems: list[Problem] = []
 
     def problem(row, column, value, rule, message):
@@ -290,18 +302,18 @@ def _parse_sheet(path, sheet, raw, hdr, headers, ledger: Ledger, digest, today) 
             continue
         name = ledger.headers.get(h) or (h if h in {c.name for c in ledger.columns} else None)
         if name is None:
-            problem(hdr + 1, h, h, "extra column", f"多余的列“{h}”，不属于{ledger.title}台账 / "
+            problem(hdr + 1 + offset, h, h, "extra column", f"多余的列“{h}”，不属于{ledger.title}台账 / "
                                                    f"column not in the {ledger.name} ledger")
         elif name in mapping.values():
-            problem(hdr + 1, h, h, "duplicate column", f"列“{h}”重复 / column appears twice")
+            problem(hdr + 1 + offset, h, h, "duplicate column", f"列“{h}”重复 / column appears twice")
         else:
             mapping[j] = name
     for c in ledger.columns:
         if c.name not in mapping.values():
-            problem(hdr + 1, c.header, "", "missing column", f"缺少列“{c.header}” / missing column {c.name}")
+            problem(hdr + 1 + offset, c.header, "", "missing column", f"缺少列“{c.header}” / missing column {c.name}")
     body = raw.iloc[hdr + 1:]
     body = body[~body.map(_clean).eq("").all(axis=1)] if len(body) else body
-    rows = body.index.to_numpy() + 1  # frame index 0 is the file's first row
+    rows = body.index.to_numpy() + 1 + offset  # frame index 0 is the file's first row after `offset`
     if len(body) == 0:
         problem(None, "", "", "no data rows", "只有表头，没有数据行 / header only, no data rows")
     cols: dict[str, list] = {}
