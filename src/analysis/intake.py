@@ -14,6 +14,7 @@ from io import StringIO
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pandera.pandas as pa
 
@@ -95,10 +96,37 @@ def detect_ledger(path: Path, headers: list[str]) -> Ledger | None:
     return best if score >= 0.6 else None
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _mixed_encoding_line(raw: bytes) -> int | None:
+    """First line that is not UTF-8 in a file whose other lines hold Chinese in UTF-8, else None.
+    (A pure GBK file has no line that decodes as UTF-8 *and* contains Chinese characters.)"""
+    utf8_chinese, first_bad = False, None
+    for i, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            utf8_chinese |= bool(_CJK.search(line.decode("utf-8-sig")))
+        except UnicodeDecodeError:
+            first_bad = first_bad or i
+        if utf8_chinese and first_bad:
+            return first_bad
+    return None
+
+
 def _decode(path: Path, raw: bytes, encoding: str | None) -> str:
     if b"\x00" in raw:
         raise LedgerError(f"{path}: 文件含有空字节(NUL)，可能不是文本文件 / file contains NUL bytes (not a text CSV)")
-    for enc in ([encoding] if encoding else ["utf-8-sig", "gb18030"]):
+    if not encoding:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            line = _mixed_encoding_line(raw)
+            if line:
+                raise LedgerError(f"{path}: 第{line}行起编码与前文不一致（文件混用了 UTF-8 与其他编码），请统一另存为 "
+                                  f"UTF-8 / mixed encodings: UTF-8 up to line {line}, something else after") from None
+    for enc in ([encoding] if encoding else ["gb18030"]):
         try:
             return raw.decode(enc)
         except (UnicodeDecodeError, LookupError):
@@ -141,13 +169,34 @@ def _read_sheets(path: Path, encoding: str | None) -> list[tuple[str, pd.DataFra
         if not zipfile.is_zipfile(path):
             raise LedgerError(f"{path}: 不是有效的 Excel(.xlsx) 文件（可能已损坏或实为网页/文本） / "
                               "not a valid .xlsx file (broken, or really HTML/text)")
-        try:
-            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
-        except Exception as e:  # openpyxl raises many kinds on damaged files
-            raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
-        return [(name, df, 0) for name, df in sheets.items()
-                if name not in HELPER_SHEETS and not df.dropna(how="all").empty]
+        return _read_workbook(path)
     raise LedgerError(f"{path}: 不支持的文件类型 {suffix}，请使用 .xlsx 或 .csv / unsupported file type")
+
+
+def _read_workbook(path: Path) -> list[tuple[str, pd.DataFrame, int]]:
+    """Cell values as stored (formulas kept as text so they can be refused); merged header cells
+    are filled from their top-left cell."""
+    try:
+        wb = openpyxl.load_workbook(path, read_only=False, data_only=False)
+    except Exception as e:  # openpyxl raises many kinds on damaged files
+        raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
+    out = []
+    for ws in wb.worksheets:
+        if ws.title in HELPER_SHEETS or ws.sheet_state != "visible":
+            continue
+        for rng in list(ws.merged_cells.ranges):
+            if rng.min_row <= 10:
+                top = ws.cell(rng.min_row, rng.min_col).value
+                ws.unmerge_cells(str(rng))
+                for row in ws.iter_rows(min_row=rng.min_row, max_row=rng.max_row,
+                                        min_col=rng.min_col, max_col=rng.max_col):
+                    for cell in row:
+                        cell.value = top
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
+        if not frame.dropna(how="all").empty:
+            out.append((ws.title, frame, 0))
+    return out
 
 
 def _header_row(frame: pd.DataFrame, ledger: Ledger | None) -> int:
@@ -221,6 +270,10 @@ def _parse_column(values: pd.Series, dtype: str, today: date):
     out: list = []
     for pos, v in enumerate(values.tolist()):
         if _clean(v) == "":
+            out.append(None)
+            continue
+        if isinstance(v, str) and v.startswith("=") and len(v) > 1:
+            bad.append((pos, "formula", "单元格为公式，请粘贴为数值 / formula cell: paste values instead"))
             out.append(None)
             continue
         try:
@@ -328,7 +381,20 @@ def _parse_sheet(path, sheet, raw, hdr, headers, ledger: Ledger, digest, today, 
     batch = Batch(path, sheet, ledger, digest, frame, rows, problems)
     if len(body):
         _validate_schema(batch)
+        _check_row_rules(batch)
     return batch
+
+
+def _check_row_rules(batch: Batch) -> None:
+    df = batch.frame
+    for rule in batch.ledger.row_rules:
+        checked = df[list(rule.columns)].notna().all(axis=1)
+        holds = rule.holds(df).fillna(True).astype(bool)
+        header = "、".join(batch.ledger.column(c).header for c in rule.columns)
+        for pos in (checked & ~holds).to_numpy().nonzero()[0]:
+            value = " / ".join(str(df[c].iloc[pos])[:20] for c in rule.columns)
+            batch.problems.append(Problem(batch.path.name, batch.sheet, int(batch.rows[pos]), header, value,
+                                          rule.name, rule.message))
 
 
 def _validate_schema(batch: Batch) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from collections.abc import Callable
+
+import pandas as pd
 import pandera.pandas as pa
 
 INDUSTRIES = ("危险化学品", "冶金", "有色", "建材", "机械", "轻工", "纺织", "烟草", "商贸", "建筑施工",
@@ -37,6 +40,25 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RowRule:
+    """A rule across columns of one row; rows with an empty cell in `columns` are not checked."""
+
+    name: str
+    columns: tuple[str, ...]
+    holds: Callable[[pd.DataFrame], pd.Series]
+    message: str
+
+
+def _severity_matches_deaths(df: pd.DataFrame) -> pd.Series:
+    """一般 <3 deaths, 较大 3–9, 重大 10–29, 特别重大 ≥30 (生产安全事故报告和调查处理条例 第三条).
+
+    Deaths alone can only contradict a grade upwards (a 较大 accident may have 0 deaths because
+    of injuries or losses), so the rule checks that deaths do not exceed the grade's band."""
+    upper = df["severity"].map({"一般": 2, "较大": 9, "重大": 29, "特别重大": 10**9})
+    return df["deaths"] <= upper
+
+
+@dataclass(frozen=True)
 class Ledger:
     name: str
     title: str
@@ -45,7 +67,7 @@ class Ledger:
     description: str = ""
     date_column: str | None = None
     """The column that places a row in a reporting period (for reporting rates)."""
-    extra_checks: tuple[pa.Check, ...] = field(default=())
+    row_rules: tuple[RowRule, ...] = field(default=())
 
     @property
     def headers(self) -> dict[str, str]:
@@ -66,8 +88,7 @@ class Ledger:
                 checks.append(pa.Check.ge(c.min_value, error=f"不得小于 / must be >= {c.min_value:g}"))
             cols[c.name] = pa.Column(_PANDERA_TYPES[c.dtype], checks=checks, nullable=not c.required,
                                      coerce=False, required=True)
-        return pa.DataFrameSchema(cols, unique=list(self.key), strict=True, checks=list(self.extra_checks),
-                                  name=self.name)
+        return pa.DataFrameSchema(cols, unique=list(self.key), strict=True, name=self.name)
 
     def duckdb_columns(self) -> str:
         return ", ".join(f"{c.name} {DUCKDB_TYPES[c.dtype]}" for c in self.columns)
@@ -112,7 +133,11 @@ LEDGERS: dict[str, Ledger] = {
             C("standardization_level", "标准化等级", required=False, choices=("一级", "二级", "三级", "小微")),
             C("established_on", "成立日期", "date"),
             C("closed_on", "注销/关闭日期", "date", required=False),
-        ), description="辖区生产经营单位名册及风险标识。"),
+        ), description="辖区生产经营单位名册及风险标识。", row_rules=(
+            RowRule("closed after established", ("established_on", "closed_on"),
+                    lambda d: d["closed_on"] >= d["established_on"],
+                    "注销/关闭日期早于成立日期 / closed before it was established"),
+        )),
         Ledger("personnel_training", "人员安全培训", ("record_id",), (
             C("record_id", "记录编号"),
             C("person_id", "人员编号"),
@@ -141,7 +166,13 @@ LEDGERS: dict[str, Ledger] = {
             C("source", "发现渠道", choices=HAZARD_SOURCES),
             C("deadline", "整改期限", "date"),
             C("rectified_on", "整改完成日期", "date", required=False),
-        ), date_column="found_on"),
+        ), date_column="found_on", row_rules=(
+            RowRule("rectified after found", ("found_on", "rectified_on"),
+                    lambda d: d["rectified_on"] >= d["found_on"],
+                    "整改完成日期早于发现日期 / rectified before it was found"),
+            RowRule("deadline after found", ("found_on", "deadline"), lambda d: d["deadline"] >= d["found_on"],
+                    "整改期限早于发现日期 / deadline before the hazard was found"),
+        )),
         Ledger("accidents", "生产安全事故", ("accident_id",), (
             C("accident_id", "事故编号"),
             C("unit_id", "发生地社区/村代码"),
@@ -151,7 +182,11 @@ LEDGERS: dict[str, Ledger] = {
             C("injuries", "受伤人数", "int", min_value=0),
             C("direct_loss", "直接经济损失(万元)", "float", min_value=0),
             C("severity", "事故等级", choices=SEVERITIES),
-        ), date_column="occurred_on"),
+        ), date_column="occurred_on", row_rules=(
+            RowRule("severity vs deaths", ("severity", "deaths"), _severity_matches_deaths,
+                    "死亡人数与事故等级不符（一般<3人，较大3–9人，重大10–29人，特别重大≥30人） / "
+                    "deaths exceed the band of the grade"),
+        )),
         Ledger("economy", "经济社会基础数据", ("unit_id", "quarter_end"), (
             C("unit_id", "单位代码"),
             C("quarter_end", "季度末日期", "date"),
@@ -167,7 +202,11 @@ LEDGERS: dict[str, Ledger] = {
             C("progress", "进展状态", choices=TASK_PROGRESS),
             C("completed_on", "完成日期", "date", required=False),
             C("note", "进展说明", required=False),
-        ), date_column="reported_on", description="每季度报送一次各项任务进展；以最近一次报送为准。"),
+        ), date_column="reported_on", row_rules=(
+            RowRule("completed needs a date", ("progress",),
+                    lambda d: (d["progress"] != "已完成") | d["completed_on"].notna(),
+                    "进展为“已完成”时须填写完成日期 / a completed task needs its completion date"),
+        ), description="每季度报送一次各项任务进展；以最近一次报送为准。"),
         Ledger("safety_activities", "安全检查与服务活动", ("activity_id",), (
             C("activity_id", "活动编号"),
             C("unit_id", "所属社区/村代码"),
