@@ -25,6 +25,7 @@ console = Console()
 err = Console(stderr=True)
 
 DbOption = Annotated[Path, typer.Option("--db", help="数据仓库文件 / warehouse file")]
+ReportOption = Annotated[Path | None, typer.Option("--report", help="把全部问题写入 CSV 文件 / write every problem to a CSV")]
 
 
 def _fail(e: AnalysisError) -> None:
@@ -55,21 +56,39 @@ def templates(out: Annotated[Path, typer.Option(help="输出目录")] = DATA_DIR
         console.print(f"数据字典 → {dictionary}")
 
 
-def _problems_table(problems) -> Table:
-    tbl = Table("文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "规则 rule", "说明 message",
-                title=t("cli.validate_problems", n=len(problems)), show_lines=False)
-    for p in problems[:500]:
-        tbl.add_row(p.file, p.sheet, "" if p.row is None else str(p.row), p.column, p.value, p.rule, p.message)
+def _print_problems(problems, report: Path | None = None) -> None:
+    """A table on a terminal; one `file:sheet:row:column` line per problem otherwise (grep-able
+    logs); optionally every problem as a UTF-8 CSV a clerk can open in Excel."""
+    if report:
+        import csv
+
+        with open(report, "w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "规则 rule", "说明 message"])
+            w.writerows([p.file, p.sheet, p.row or "", p.column, p.value, p.rule, p.message] for p in problems)
+    if console.is_terminal:
+        tbl = Table("文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "规则 rule", "说明 message",
+                    title=t("cli.validate_problems", n=len(problems)))
+        for p in problems[:500]:
+            tbl.add_row(p.file, p.sheet, "" if p.row is None else str(p.row), p.column, p.value, p.rule, p.message)
+        console.print(tbl)
+    else:
+        console.print(t("cli.validate_problems", n=len(problems)), soft_wrap=True)
+        for p in problems[:500]:
+            where = ":".join(x for x in (p.file, p.sheet, "" if p.row is None else f"第{p.row}行", p.column) if x)
+            console.print(f"{where}: [{p.rule}] {p.message}" + (f" (值: {p.value})" if p.value else ""),
+                          soft_wrap=True, highlight=False, markup=False)
     if len(problems) > 500:
-        tbl.caption = f"… 另有 {len(problems) - 500} 处问题 / {len(problems) - 500} more"
-    return tbl
+        console.print(f"… 另有 {len(problems) - 500} 处问题 / {len(problems) - 500} more"
+                      + (f"，全部问题见 {report}" if report else "，用 --report 导出全部"))
 
 
 @app.command()
 def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或目录")],
              db: DbOption = WAREHOUSE,
              encoding: Annotated[str | None, typer.Option(help="CSV 编码，如 gbk")] = None,
-             ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None) -> None:
+             ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None,
+             report: ReportOption = None) -> None:
     """只校验不写入，列出全部问题 / dry run: list every problem, write nothing."""
     from analysis.warehouse import validate as run
 
@@ -78,7 +97,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或�
     except AnalysisError as e:
         _fail(e)
     if problems:
-        console.print(_problems_table(problems))
+        _print_problems(problems, report)
         raise typer.Exit(1)
     console.print(t("cli.validate_ok", files=len({b.path for b in batches})))
 
@@ -87,7 +106,8 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或�
 def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目录")],
            db: DbOption = WAREHOUSE,
            encoding: Annotated[str | None, typer.Option(help="CSV 编码，如 gbk")] = None,
-           ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None) -> None:
+           ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None,
+           report: ReportOption = None) -> None:
     """校验并在一个事务中导入数据仓库（全部成功或全部不写） / validate, then load all-or-nothing."""
     from analysis.warehouse import IngestRejected, ingest as run
 
@@ -98,7 +118,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目�
             summaries = run(paths, db, encoding, ledger, progress=lambda b: bar.advance(task))
         except IngestRejected as e:
             bar.stop()
-            console.print(_problems_table(e.problems))
+            _print_problems(e.problems, report)
             err.print("[bold red]未写入任何数据 / nothing was written[/]")
             raise typer.Exit(1) from None
         except AnalysisError as e:

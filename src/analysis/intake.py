@@ -22,6 +22,8 @@ from analysis.errors import LedgerError
 from analysis.ledgers import LEDGERS, Ledger
 
 SUPPORTED = (".csv", ".xlsx")
+LEGACY = (".xls", ".xlsm", ".et", ".ods")
+"""Spreadsheet formats units send that we ask them to re-save as .xlsx."""
 HELPER_SHEETS = {"填表说明", "代码表"}
 """Sheets of our own templates that hold instructions and code lists, not data."""
 EARLIEST = date(2000, 1, 1)
@@ -76,7 +78,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in SUPPORTED and q.is_file()))
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in SUPPORTED + LEGACY and q.is_file()))
         elif p.exists():
             out.append(p)
         else:
@@ -170,6 +172,9 @@ def _read_sheets(path: Path, encoding: str | None) -> list[tuple[str, pd.DataFra
             raise LedgerError(f"{path}: 不是有效的 Excel(.xlsx) 文件（可能已损坏或实为网页/文本） / "
                               "not a valid .xlsx file (broken, or really HTML/text)")
         return _read_workbook(path)
+    if suffix in LEGACY:
+        raise LedgerError(f"{path}: {suffix} 格式不受支持，请在 Excel/WPS 中另存为 .xlsx / "
+                          f"{suffix} is not supported: re-save the workbook as .xlsx")
     raise LedgerError(f"{path}: 不支持的文件类型 {suffix}，请使用 .xlsx 或 .csv / unsupported file type")
 
 
@@ -210,8 +215,11 @@ def _header_row(frame: pd.DataFrame, ledger: Ledger | None) -> int:
 
 
 def _clean(v) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
+    """A cell as the clerk would read it: empty for blanks, dates without a time."""
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
         return ""
+    if isinstance(v, datetime) and (v.hour, v.minute, v.second) == (0, 0, 0):
+        return str(v.date())
     return str(v).strip()
 
 
@@ -392,7 +400,7 @@ def _check_row_rules(batch: Batch) -> None:
         holds = rule.holds(df).fillna(True).astype(bool)
         header = "、".join(batch.ledger.column(c).header for c in rule.columns)
         for pos in (checked & ~holds).to_numpy().nonzero()[0]:
-            value = " / ".join(str(df[c].iloc[pos])[:20] for c in rule.columns)
+            value = " / ".join(_clean(df[c].iloc[pos])[:20] for c in rule.columns)
             batch.problems.append(Problem(batch.path.name, batch.sheet, int(batch.rows[pos]), header, value,
                                           rule.name, rule.message))
 
@@ -401,6 +409,7 @@ def _validate_schema(batch: Batch) -> None:
     """pandera checks (required, code lists, minimums, unique keys), every failure kept."""
     ledger = batch.ledger
     unparsed = {(p.row, p.column) for p in batch.problems}
+    missing = {p.column for p in batch.problems if p.rule == "missing column"}
     try:
         ledger.schema().validate(batch.frame, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -411,7 +420,7 @@ def _validate_schema(batch: Batch) -> None:
             header = ledger.column(col).header if col in {c.name for c in ledger.columns} else str(col)
             row = int(batch.rows[int(idx)]) if idx is not None and not pd.isna(idx) else None
             check = str(rec.get("check"))
-            if (row, header) in unparsed:
+            if (row, header) in unparsed or header in missing:
                 continue
             value = rec.get("failure_case")
             if check == "not_nullable":
@@ -421,6 +430,10 @@ def _validate_schema(batch: Batch) -> None:
                 header = "、".join(ledger.column(k).header for k in ledger.key)
             elif check.startswith("dtype"):
                 continue
+            elif check.startswith("取值须为"):
+                msg, rule = check, "code list"
+            elif check.startswith("不得小于"):
+                msg, rule = check, "minimum"
             else:
                 msg, rule = check, check.split("(")[0]
             batch.problems.append(Problem(batch.path.name, batch.sheet, row, header, _clean(value)[:60],

@@ -16,6 +16,7 @@ from analysis.catalog import Catalog, Measure
 from analysis.errors import CatalogError
 from analysis.ledgers import LEDGERS
 from analysis.periods import WINDOWS, Quarter, quarter_range, window_start
+from analysis.warehouse import build_org_closure, ensure_schema, fetch_one
 
 STOCK = "stock"
 """Window name used for stock measures: state as at the period end, no date range."""
@@ -134,7 +135,7 @@ def catalog_digest(catalog: Catalog) -> str:
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> str:
-    n, mx, last = con.execute("SELECT count(*), max(file_id), max(loaded_at) FROM _files").fetchone()
+    n, mx, last = fetch_one(con, "SELECT count(*), max(file_id), max(loaded_at) FROM _files")
     return f"{n}:{mx}:{last}"
 
 
@@ -145,8 +146,8 @@ def materialize(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> bool:
     con.execute("""CREATE TABLE IF NOT EXISTS _measure_cache (plan_id VARCHAR PRIMARY KEY,
         catalog_digest VARCHAR, data_version VARCHAR, computed_at TIMESTAMP)""")
     stamp = (catalog_digest(catalog), data_version(con))
-    have = con.execute("SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
-                       [catalog.plan.id]).fetchone()
+    have = fetch_one(con, "SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
+                       [catalog.plan.id])
     if have == stamp:
         return False
     values = compute_measures(con, catalog)
@@ -172,8 +173,6 @@ def load_values(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
 
 def check_sql(catalog: Catalog) -> list[str]:
     """Run every measure against an empty in-memory warehouse; one message per measure that fails."""
-    from analysis.warehouse import build_org_closure, ensure_schema
-
     con = duckdb.connect()
     try:
         ensure_schema(con)

@@ -21,7 +21,7 @@ from analysis.measures import catalog_digest, compute_measures, data_version, lo
 from analysis.periods import Quarter
 from analysis.progress import STATUSES, indicator_series, scorecard, time_progress_of_plan
 from analysis.tasks import task_table
-from analysis.warehouse import connect
+from analysis.warehouse import fetch_one, connect
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Quarterly:
         catalog = get_plan(plan)
         q = Quarter.parse(period)
         with connect(Path(db) if db else WAREHOUSE, read_only=True) as con:
-            found = con.execute("SELECT name FROM org_units WHERE unit_id = ?", [unit]).fetchone()
+            found = fetch_one(con, "SELECT name FROM org_units WHERE unit_id = ?", [unit])
             if not found:
                 raise WarehouseError(f"数据仓库中没有单位 / unit not in warehouse: {unit}")
             values = _measure_values(con, catalog)
@@ -217,8 +217,8 @@ def _nan(v) -> bool:
 def _measure_values(con, catalog: Catalog) -> pd.DataFrame:
     """Cached values when current, else computed now (read-only: nothing is stored)."""
     try:
-        have = con.execute("SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
-                           [catalog.plan.id]).fetchone()
+        have = fetch_one(con, "SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
+                           [catalog.plan.id])
     except Exception:  # the cache table does not exist before the first publish
         have = None
     if have == (catalog_digest(catalog), data_version(con)):

@@ -22,6 +22,13 @@ from analysis.ledgers import DUCKDB_TYPES, LEDGERS, Ledger
 META_COLUMNS = "_file_id BIGINT, _row BIGINT, _row_hash UBIGINT"
 
 
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """First row or None. (duckdb 2 keeps a half-read result open and refuses the next statement,
+    so results are always read to the end.)"""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 @contextlib.contextmanager
 def connect(db: Path = WAREHOUSE, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse; a second writer gets a clear message instead of a lock traceback."""
@@ -148,7 +155,7 @@ def ingest(paths: list[Path], db: Path = WAREHOUSE, encoding: str | None = None,
         ensure_schema(con)
         con.execute("BEGIN TRANSACTION")
         try:
-            next_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM _files").fetchone()[0]
+            next_id = fetch_one(con, "SELECT coalesce(max(file_id), 0) + 1 FROM _files")[0]
             now = datetime.now().replace(microsecond=0)
             order = {name: i for i, name in enumerate(LEDGERS)}
             for b in sorted(batches, key=lambda b: order[b.ledger.name]):
@@ -187,10 +194,10 @@ def _load_batch(con: duckdb.DuckDBPyConnection, b: Batch, file_id: int) -> tuple
         cols = ", ".join([c.name for c in ledger.columns] + ["_file_id", "_row", "_row_hash"])
         casts = ", ".join([f"CAST(s.{c.name} AS {DUCKDB_TYPES[c.dtype]})" for c in ledger.columns]
                           + ["s._file_id", "s._row", "s._row_hash"])
-        ignored, updated = con.execute(f"""
+        ignored, updated = fetch_one(con, f"""
             SELECT count(*) FILTER (WHERE t._row_hash = s._row_hash),
                    count(*) FILTER (WHERE t._row_hash <> s._row_hash)
-            FROM _stage s JOIN {ledger.name} t ON {key}""").fetchone()
+            FROM _stage s JOIN {ledger.name} t ON {key}""")
         con.execute(f"""DELETE FROM {ledger.name} t USING _stage s
                         WHERE {key} AND t._row_hash <> s._row_hash""")
         con.execute(f"""INSERT INTO {ledger.name} ({cols})
@@ -220,13 +227,13 @@ def table_fingerprint(db: Path = WAREHOUSE) -> dict[str, tuple[int, int]]:
     with connect(db, read_only=True) as con:
         tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
                                             "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
-        return {t: tuple(con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {t} t").fetchone())
+        return {t: fetch_one(con, f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {t} t")
                 for t in tables}
 
 
 def last_loaded(db: Path = WAREHOUSE) -> date | None:
     with connect(db, read_only=True) as con:
-        v = con.execute("SELECT max(loaded_at) FROM _files").fetchone()[0]
+        v = fetch_one(con, "SELECT max(loaded_at) FROM _files")[0]
     return v.date() if v else None
 
 

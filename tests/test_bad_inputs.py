@@ -1,0 +1,111 @@
+"""The bad-input corpus (tests/data/bad/ledgers/<case>/): every case is refused through the real CLI
+with an error naming file, row, column and rule, exit 1, and the warehouse exactly as before."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from analysis.cli import app
+from analysis.warehouse import ingest, table_fingerprint, validate
+
+DATA = Path(__file__).parent / "data"
+CORPUS = DATA / "bad" / "ledgers"
+
+# case -> (file, row, column header, rule); row None = a problem with the whole file
+EXPECTED = {
+    "empty_file": ("drills__empty.csv", None, "", "文件为空"),
+    "header_only": ("drills__header.csv", None, "", "no data rows"),
+    "missing_column": ("drills__missing.csv", 1, "演练类型", "missing column"),
+    "extra_column": ("drills__extra.csv", 1, "备注栏", "extra column"),
+    "unknown_org_unit": ("drills__unit.csv", 3, "所属社区/村或街道代码", "reference"),
+    "unknown_enterprise": ("drills__ent.csv", 2, "单位统一编码", "reference"),
+    "duplicate_id_in_file": ("drills__dup.csv", 3, "演练编号", "unique key"),
+    "duplicate_id_across_files": ("drills__b.csv", 2, "演练编号", "unique key across files"),
+    "negative_deaths": ("accidents__neg.csv", 2, "死亡人数", "minimum"),
+    "negative_count": ("drills__neg.csv", 2, "参演人数", "minimum"),
+    "date_before_2000": ("drills__old.csv", 2, "演练日期", "date_range"),
+    "date_in_future": ("drills__future.csv", 2, "演练日期", "date_range"),
+    "rectified_before_found": ("hazards__order.csv", 2, "发现日期、整改完成日期", "rectified after found"),
+    "deaths_contradict_grade": ("accidents__grade.csv", 2, "事故等级、死亡人数", "severity vs deaths"),
+    "non_numeric": ("drills__text.csv", 2, "参演人数", "integer"),
+    "bad_date_text": ("drills__date.csv", 2, "演练日期", "date format"),
+    "bad_code_value": ("drills__code.csv", 2, "演练类型", "code list"),
+    "bad_boolean": ("drills__bool.csv", 2, "是否“四不”演练", "yes/no"),
+    "required_missing": ("drills__req.csv", 2, "演练日期", "required"),
+    "completed_without_date": ("tasks_status__x.csv", 2, "进展状态", "completed needs a date"),
+    "formula_cells": ("drills__formula.xlsx", 2, "参演人数", "formula"),
+    "nul_bytes": ("drills__nul.csv", None, "", "NUL"),
+    "mixed_encodings": ("drills__mixed.csv", None, "", "第3行起编码与前文不一致"),
+    "ragged_csv": ("drills__ragged.csv", None, "", "CSV 格式错误"),
+    "unrecognised_ledger": ("mystery.csv", None, "", "无法识别是哪类台账"),
+    "truncated_xlsx": ("drills__broken.xlsx", None, "", "不是有效的 Excel"),
+    "encrypted_xlsx": ("drills__locked.xlsx", None, "", "已加密"),
+    "html_as_xlsx": ("drills__web.xlsx", None, "", "实为网页"),
+    "html_as_xls": ("drills__web.xls", None, "", "另存为 .xlsx"),
+}
+
+
+def test_corpus_is_complete():
+    assert sorted(p.name for p in CORPUS.iterdir()) == sorted(EXPECTED)
+    assert len(EXPECTED) >= 25
+
+
+@pytest.fixture(scope="module")
+def base_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("bad") / "warehouse.duckdb"
+    ingest([DATA / "good"], db=db)
+    return db
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_problem_names_file_row_column_rule(case, base_db):
+    file, row, column, rule = EXPECTED[case]
+    _, problems = validate([CORPUS / case], db=base_db)
+    match = [p for p in problems if p.file == file and p.row == row and p.column == column
+             and (rule == p.rule or rule in p.message)]
+    assert match, f"no problem {EXPECTED[case]} among {problems}"
+    assert all("/" in p.message for p in match), "messages carry Chinese and English"
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_cli_refuses_and_writes_nothing(case, base_db, tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(base_db, db)
+    before = table_fingerprint(db)
+    result = CliRunner().invoke(app, ["ingest", str(CORPUS / case), "--db", str(db)], terminal_width=250)
+    assert result.exit_code == 1, result.output
+    file = EXPECTED[case][0]
+    assert file in result.output or file in (result.stderr or "")
+    assert table_fingerprint(db) == before
+
+
+def test_good_files_ingest_idempotently(tmp_path):
+    db = tmp_path / "w.duckdb"
+    first = {s.ledger: (s.imported, s.updated, s.ignored) for s in ingest([DATA / "good"], db=db)}
+    assert first == {"org_units": (3, 0, 0), "enterprises": (1, 0, 0)}
+    before = table_fingerprint(db)
+    again = {s.ledger: (s.imported, s.updated, s.ignored) for s in ingest([DATA / "good"], db=db)}
+    assert again == {"org_units": (0, 0, 3), "enterprises": (0, 0, 1)}
+    after = table_fingerprint(db)
+    assert {t: v for t, v in after.items() if t != "_files"} == {t: v for t, v in before.items() if t != "_files"}
+
+
+def test_corrected_file_replaces_rows(tmp_path):
+    db = tmp_path / "w.duckdb"
+    ingest([DATA / "good"], db=db)
+    fixed = tmp_path / "org_units.csv"
+    fixed.write_text((DATA / "good" / "org_units.csv").read_text(encoding="utf-8-sig").replace("全福社区", "全福一社区"),
+                     encoding="utf-8-sig")
+    [summary] = ingest([fixed], db=db)
+    assert (summary.imported, summary.updated, summary.ignored) == (0, 1, 2)
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    names = [r[0] for r in con.execute("SELECT name FROM org_units ORDER BY unit_id").fetchall()]
+    prov = con.execute("""SELECT f.name, o._row FROM org_units o JOIN _files f ON f.file_id = o._file_id
+                          WHERE o.unit_id = 'SLQ-QF-01'""").fetchall()
+    con.close()
+    assert names == ["示例区", "全福街道", "全福一社区"]
+    assert prov == [("org_units.csv", 4)]
