@@ -272,7 +272,8 @@ _RULES = {
 }
 
 
-def _parse_column(values: pd.Series, dtype: str, today: date):
+def _parse_column(values: pd.Series, dtype: str, today: date | None, earliest: date = EARLIEST):
+    """`today` None accepts future dates."""
     """Typed values and a list of (position, rule, message) for cells that do not parse."""
     bad: list[tuple[int, str, str]] = []
     out: list = []
@@ -289,9 +290,9 @@ def _parse_column(values: pd.Series, dtype: str, today: date):
                 p = str(v).strip() if not isinstance(v, float) else f"{v:g}"
             elif dtype == "date":
                 p = parse_date(v)
-                if p < EARLIEST or p > today:
-                    bad.append((pos, "date_range", f"日期须在 {EARLIEST} 至 {today} 之间 / date must lie "
-                                                   f"between {EARLIEST} and {today}"))
+                if p < earliest or (today is not None and p > today):
+                    bad.append((pos, "date_range", f"日期须在 {earliest} 至 {today or '—'} 之间 / date must lie "
+                                                   f"between {earliest} and {today or '—'}"))
                     out.append(None)
                     continue
             elif dtype == "int":
@@ -381,7 +382,7 @@ def _parse_sheet(path, sheet, raw, hdr, headers, ledger: Ledger, digest, today, 
     for c in ledger.columns:
         j = next((k for k, v in mapping.items() if v == c.name), None)
         values = body.iloc[:, j] if j is not None else pd.Series([None] * len(body), dtype=object)
-        typed, bad = _parse_column(values, c.dtype, today)
+        typed, bad = _parse_column(values, c.dtype, None if c.future_ok else today, c.earliest)
         for pos, rule, msg in bad:
             problem(int(rows[pos]), c.header, values.iloc[pos], rule, msg)
         cols[c.name] = typed

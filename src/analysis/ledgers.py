@@ -4,6 +4,7 @@ tables, the pandera validation schema, the Excel templates and the data dictiona
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from collections.abc import Callable
 
@@ -37,6 +38,10 @@ class Column:
     choices: tuple[str, ...] = ()
     min_value: float | None = None
     description: str = ""
+    earliest: date = date(2000, 1, 1)
+    """Dates before this are refused (events are recent; founding dates may be old)."""
+    future_ok: bool = False
+    """Dates after today are accepted (deadlines), not refused as typing errors."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ LEDGERS: dict[str, Ledger] = {
             C("monitoring_connected_on", "监测接入日期", "date", required=False),
             C("insured", "是否投保安责险", "bool"),
             C("standardization_level", "标准化等级", required=False, choices=("一级", "二级", "三级", "小微")),
-            C("established_on", "成立日期", "date"),
+            C("established_on", "成立日期", "date", earliest=date(1949, 10, 1)),
             C("closed_on", "注销/关闭日期", "date", required=False),
         ), description="辖区生产经营单位名册及风险标识。", row_rules=(
             RowRule("closed after established", ("established_on", "closed_on"),
@@ -164,7 +169,7 @@ LEDGERS: dict[str, Ledger] = {
             C("found_on", "发现日期", "date"),
             C("grade", "隐患等级", choices=HAZARD_GRADES),
             C("source", "发现渠道", choices=HAZARD_SOURCES),
-            C("deadline", "整改期限", "date"),
+            C("deadline", "整改期限", "date", future_ok=True),
             C("rectified_on", "整改完成日期", "date", required=False),
         ), date_column="found_on", row_rules=(
             RowRule("rectified after found", ("found_on", "rectified_on"),
