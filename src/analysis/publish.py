@@ -16,6 +16,7 @@ from nbconvert import HTMLExporter
 from analysis import __version__
 from analysis.catalog import get_plan
 from analysis.config import ASSETS_DIRNAME, NOTEBOOKS_DIR, REPORTS_DIR, ROOT, TEMPLATES_DIR, WAREHOUSE
+from analysis.engines import IPCKernelManager
 from analysis.errors import ReportError, WarehouseError
 from analysis.labels import t
 from analysis.markup import esc, table
@@ -58,7 +59,8 @@ def execute(notebook: str, parameters: dict, output: Path) -> nbformat.NotebookN
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         return pm.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(output), parameters=parameters,
-                                   kernel_name=KERNEL, progress_bar=False, cwd=str(ROOT))
+                                   kernel_name=KERNEL, progress_bar=False, cwd=str(ROOT),
+                                   kernel_manager_class=IPCKernelManager)
     except pm.PapermillExecutionError as e:
         raise ReportError(f"报告笔记本执行失败 / notebook {notebook} failed in cell {e.exec_count}: "
                           f"{e.ename}: {e.evalue}\n已执行的笔记本 / executed notebook: {output}") from None

@@ -1,0 +1,108 @@
+"""End to end: the published quarterly report shows the values plain pandas computes from the
+sample ledger files themselves (not from the warehouse), and carries its provenance."""
+
+import re
+from datetime import date
+from html import unescape
+
+import pandas as pd
+import pytest
+
+from analysis.ledgers import LEDGERS
+from tests.conftest import PERIOD, PLAN, UNIT
+
+pytestmark = pytest.mark.slow
+
+
+def read_ledger(sample_dir, name: str) -> pd.DataFrame:
+    """A ledger straight from the delivered files, with its Chinese headers mapped to names."""
+    frames = []
+    for path in sorted(sample_dir.glob(f"{name}*")):
+        if path.suffix == ".csv":
+            df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        else:
+            df = pd.read_excel(path, dtype=object)
+        frames.append(df.rename(columns=LEDGERS[name].headers))
+    df = pd.concat(frames, ignore_index=True)
+    for c in LEDGERS[name].columns:
+        if c.dtype == "date":
+            df[c.name] = pd.to_datetime(df[c.name].replace("", None)).dt.date
+        elif c.dtype == "bool":
+            df[c.name] = df[c.name].map({"是": True, "否": False})
+        elif c.dtype in ("int", "float"):
+            df[c.name] = pd.to_numeric(df[c.name].replace("", None))
+    return df
+
+
+def shown(html: str, attr: str, key: str) -> float:
+    """The number in the second cell of the table row tagged attr="key"."""
+    m = re.search(rf'<tr[^>]*{attr}="{key}"[^>]*>\s*<td>.*?</td>\s*<td>(.*?)</td>', html, re.S)
+    assert m, f"row {attr}={key} not in report"
+    text = unescape(re.sub(r"<[^>]+>", " ", m.group(1)))
+    return float(re.search(r"-?[\d,]+(?:\.\d+)?", text).group(0).replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def html(quarterly_report) -> str:
+    return quarterly_report.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def quanfu_units(sample_dir) -> set[str]:
+    units = read_ledger(sample_dir, "org_units")
+    return {UNIT} | set(units.loc[units["parent_id"] == UNIT, "unit_id"])
+
+
+END = date(2025, 9, 30)
+
+
+def test_training_coverage_matches_pandas(html, sample_dir, quanfu_units):
+    training = read_ledger(sample_dir, "personnel_training")
+    ent = read_ledger(sample_dir, "enterprises")
+    t = training[training["unit_id"].isin(quanfu_units) & training["role"].isin(["主要负责人", "安全管理人员", "特种作业人员"])
+                 & (training["training_date"] >= date(2024, 1, 1)) & (training["training_date"] <= END)]
+    active = ent[ent["unit_id"].isin(quanfu_units) & (ent["established_on"] <= END)
+                 & (ent["closed_on"].isna() | (ent["closed_on"] > END))]
+    expected = t["person_id"].nunique() / active["key_personnel"].sum() * 100
+    assert shown(html, "data-indicator", "key_personnel_training_coverage") == pytest.approx(round(expected, 1))
+
+
+def test_unannounced_drill_share_matches_pandas(html, sample_dir, quanfu_units):
+    d = read_ledger(sample_dir, "drills")
+    d = d[d["unit_id"].isin(quanfu_units) & (d["enterprise_id"] != "") & d["enterprise_id"].notna()
+          & (d["drill_date"] >= date(2025, 1, 1)) & (d["drill_date"] <= END)]
+    expected = d["unannounced"].sum() / len(d) * 100
+    assert shown(html, "data-indicator", "unannounced_drill_share") == pytest.approx(round(expected, 1))
+
+
+def test_deaths_per_gdp_matches_pandas(html, sample_dir, quanfu_units):
+    acc = read_ledger(sample_dir, "accidents")
+    eco = read_ledger(sample_dir, "economy")
+    start = date(2024, 10, 1)
+    deaths = acc[acc["unit_id"].isin(quanfu_units) & (acc["occurred_on"] >= start) & (acc["occurred_on"] <= END)]["deaths"].sum()
+    gdp = eco[eco["unit_id"].isin(quanfu_units) & (eco["quarter_end"] >= start) & (eco["quarter_end"] <= END)]["gdp"].sum()
+    assert gdp > 0
+    assert shown(html, "data-rate", "deaths_per_gdp") == pytest.approx(round(deaths / gdp, 4))
+
+
+def test_report_has_sections_and_provenance(html, sample_dir):
+    assert "全福街道" in html and "2025年第三季度" in html
+    assert "示例数据" in html
+    for anchor in ("scorecard", "progress", "accidents", "tasks", "method"):
+        assert f'id="{anchor}"' in html
+    assert 'class="provenance"' in html
+    first = sorted(sample_dir.glob("drills*"))[0]
+    import hashlib
+
+    assert hashlib.sha256(first.read_bytes()).hexdigest() in html
+    assert f"<code>{PLAN}</code>" in html and f"<code>{PERIOD}</code>" in html
+    # offline: no remote script or stylesheet
+    assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)
+    assert "<img class=\"chart-static\"" in html
+
+
+def test_overdue_tasks_are_marked(html):
+    overdue = re.findall(r'<tr class="overdue" data-task="(T\d+)"', html)
+    assert overdue, "the sample has overdue tasks and they are marked"
+    first_task_row = re.search(r'<tr[^>]*data-task="(T\d+)"', html).group(1)
+    assert first_task_row == overdue[0], "overdue tasks come first"
