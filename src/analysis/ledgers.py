@@ -25,6 +25,17 @@ TASK_PROGRESS = ("未启动", "推进中", "已完成")
 UNIT_LEVELS = ("省", "市", "区县", "街道", "镇", "社区", "村")
 ACTIVITY_KINDS = ("主要负责人带队检查", "重大隐患专项督查", "保险机构风险评估", "保险机构隐患排查",
                   "保险机构全员培训", "安全生产普法竞赛", "执法检查")
+RESCUE_KINDS = ("镇街应急救援站", "村居应急救援点", "市级应急救援队伍", "社会应急救援队伍", "企业应急救援队伍",
+                "国家安全生产应急救援队伍")
+COMPLAINT_CHANNELS = ("12345热线", "举报电话", "网络平台", "来信来访", "其他")
+COMPLAINT_SUBJECTS = ("重大事故隐患", "一般事故隐患", "非法违法行为", "其他")
+STAFF_ROLES = ("分管安全生产领导干部", "安全监管执法人员", "其他安全监管人员")
+STAFF_TRAINING_KINDS = ("入职培训", "定期轮训", "跟班集中培训", "专题培训")
+STANDARDIZATION_LEVELS = ("一级", "二级", "三级", "小微")
+RECOGNITION_KINDS = ("应急预案管理示范企业", "安全生产标准化标杆企业", "双重预防体系建设标杆企业", "安全文化示范企业", "其他")
+GOV_ACTIVITY_KINDS = ("听取治本攻坚进展汇报", "研究分管领域安全生产问题", "调度通报", "会商研判", "一致性评估",
+                      "制定年度行动计划", "企业应急预案编修培训", "其他")
+"""Kinds of the ledgers added for the 万张、历城、山亭、national catalogs (see their descriptions)."""
 
 
 @dataclass(frozen=True)
@@ -226,5 +237,79 @@ LEDGERS: dict[str, Ledger] = {
             C("households", "户数", "int", min_value=0),
             C("smoke_alarms_on", "联网型感烟探测器安装完成日期", "date", required=False),
         ), description="居民小区联网型独立式感烟火灾探测报警器覆盖情况。"),
+        Ledger("rescue_capacity", "应急救援站点与队伍", ("site_id",), (
+            C("site_id", "站点/队伍编号"),
+            C("unit_id", "所在镇街/村居代码"),
+            C("name", "名称"),
+            C("kind", "类型", choices=RESCUE_KINDS),
+            C("enterprise_id", "依托单位统一编码", required=False, description="企业应急救援队伍填写"),
+            C("members", "队员人数", "int", required=False, min_value=0),
+            C("established_on", "建成/组建日期", "date", earliest=date(1949, 10, 1)),
+            C("closed_on", "撤销日期", "date", required=False),
+        ), date_column="established_on",
+            description="镇街应急救援站、村居应急救援点和各类应急救援队伍；新建数按建成/组建日期累计。"),
+        Ledger("complaints", "安全生产举报投诉", ("complaint_id",), (
+            C("complaint_id", "举报编号"),
+            C("unit_id", "被举报地社区/村代码"),
+            C("enterprise_id", "被举报单位统一编码", required=False),
+            C("received_on", "受理日期", "date"),
+            C("channel", "举报渠道", choices=COMPLAINT_CHANNELS),
+            C("subject", "举报事项", choices=COMPLAINT_SUBJECTS),
+            C("deadline", "办理期限", "date", future_ok=True),
+            C("closed_on", "办结日期", "date", required=False),
+            C("verified", "是否查实", "bool", required=False),
+            C("reward", "奖励金额(元)", "float", required=False, min_value=0),
+        ), date_column="received_on", description="每件举报投诉一行；办结率的分子分母。"),
+        Ledger("regulatory_staff", "安全监管执法人员", ("staff_id",), (
+            C("staff_id", "人员编号"),
+            C("unit_id", "所在单位代码", description="区或镇街"),
+            C("role", "人员类别", choices=STAFF_ROLES),
+            C("professional_background", "具有安全生产相关专业背景", "bool"),
+            C("practical_experience", "具有安全生产实践经验", "bool"),
+            C("joined_on", "到岗日期", "date", earliest=date(1949, 10, 1)),
+            C("left_on", "离岗日期", "date", required=False),
+        ), description="区、镇街安全监管执法人员和分管安全生产领导干部名册（不含姓名）。"),
+        Ledger("staff_training", "监管执法人员培训", ("record_id",), (
+            C("record_id", "记录编号"),
+            C("staff_id", "人员编号"),
+            C("unit_id", "所在单位代码"),
+            C("training_date", "培训日期", "date"),
+            C("kind", "培训类型", choices=STAFF_TRAINING_KINDS),
+            C("hours", "学时", "float", min_value=0),
+            C("passed", "考核是否合格", "bool", required=False),
+        ), date_column="training_date", description="安全监管执法人员、分管领导干部每人每次培训一行。"),
+        Ledger("standardization_grades", "安全生产标准化定级", ("grade_id",), (
+            C("grade_id", "定级记录编号"),
+            C("enterprise_id", "单位统一编码"),
+            C("unit_id", "所属社区/村代码"),
+            C("level", "定级等级", choices=STANDARDIZATION_LEVELS),
+            C("graded_on", "定级日期", "date"),
+            C("valid_until", "有效期至", "date", required=False, future_ok=True),
+            C("revoked_on", "撤销日期", "date", required=False),
+        ), date_column="graded_on", description="每次定级（含撤销）一行，按日期判断期末有效等级。"),
+        Ledger("recognitions", "示范标杆认定", ("recognition_id",), (
+            C("recognition_id", "认定编号"),
+            C("unit_id", "所属社区/村或镇街代码"),
+            C("enterprise_id", "单位统一编码", required=False),
+            C("kind", "认定类型", choices=RECOGNITION_KINDS),
+            C("recognized_on", "认定日期", "date"),
+        ), date_column="recognized_on", description="预案管理示范企业、标准化标杆企业等认定；培育数按认定日期累计。"),
+        Ledger("chemical_processes", "重点监管危险化工工艺装置", ("process_id",), (
+            C("process_id", "装置编号"),
+            C("enterprise_id", "单位统一编码"),
+            C("unit_id", "所属社区/村代码"),
+            C("process_name", "危险化工工艺"),
+            C("in_service_from", "投用日期", "date", earliest=date(1949, 10, 1)),
+            C("retired_on", "停用日期", "date", required=False),
+            C("automated_on", "自动化控制系统投用日期", "date", required=False),
+        ), description="涉及重点监管危险化工工艺的装置；化工重点危险工艺自动化控制率的依据。"),
+        Ledger("gov_activities", "政府部门工作活动", ("activity_id",), (
+            C("activity_id", "活动编号"),
+            C("unit_id", "组织单位代码", description="区或镇街"),
+            C("activity_date", "活动日期", "date"),
+            C("kind", "活动类型", choices=GOV_ACTIVITY_KINDS),
+            C("note", "说明", required=False),
+        ), date_column="activity_date",
+            description="听取汇报、调度通报、会商研判、预案编修培训等政府部门频次类要求的依据。"),
     )
 }
