@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from html import escape
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pandas as pd  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from analysis.labels import group, t  # noqa: E402
+from analysis.labels import group  # noqa: E402
 from analysis.periods import Quarter  # noqa: E402
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -58,16 +59,21 @@ def figure_png(fig) -> str:
     return f'<img class="chart-static" alt="chart" src="data:image/png;base64,{data}">'
 
 
-def plotly_div(fig: go.Figure, div_id: str) -> str:
-    """Plotly figure as a div + script; plotly.js itself comes from the page's assets."""
-    fig.update_layout(font={"family": PLOTLY_FONT, "size": 13}, template="plotly_white",
-                      margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=360)
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True,
-                               "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+def plotly_div(fig: go.Figure, div_id: str, caption: str) -> str:
+    """Plotly figure as a captioned div + script; plotly.js itself comes from the page's assets.
+    The caption is HTML text (wraps, prints, is searchable) rather than a title inside the SVG."""
+    if fig.layout.height is None:
+        fig.update_layout(height=340)
+    fig.update_layout(font={"family": PLOTLY_FONT, "size": 12}, template="plotly_white",
+                      margin={"l": 50, "r": 16, "t": 16, "b": 40})
+    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                      config={"displaylogo": False, "responsive": True,
+                              "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+    return f'<figure class="chart"><figcaption>{escape(caption)}</figcaption>{div}</figure>'
 
 
-def trend_figure(series: pd.DataFrame, a: dict, phases: list[tuple[str, float]], title: str) -> go.Figure:
+
+def trend_figure(series: pd.DataFrame, a: dict, phases: list[tuple[str, float]]) -> go.Figure:
     """Quarterly values of one indicator against its expected path and phase targets."""
     fig = go.Figure()
     s = series.dropna(subset=["value"])
@@ -81,8 +87,9 @@ def trend_figure(series: pd.DataFrame, a: dict, phases: list[tuple[str, float]],
         fig.add_trace(go.Scatter(x=[p for p, _ in phases], y=[v for _, v in phases], mode="markers",
                                  name="阶段目标", marker={"symbol": "star", "size": 13, "color": "#c62828"}))
     unit = a.get("unit") or ""
-    fig.update_layout(title={"text": title, "font": {"size": 15}}, yaxis_title=unit,
-                      legend={"orientation": "h", "y": -0.18}, xaxis={"type": "category"})
+    fig.update_layout(yaxis_title=unit, legend={"orientation": "h", "y": -0.22},
+                      xaxis={"type": "category", "tickangle": -45, "categoryorder": "category ascending"})
+    fig.update_yaxes(rangemode="tozero")
     return fig
 
 
@@ -105,6 +112,39 @@ def progress_bars(card: pd.DataFrame, time_progress: float):
     ax.axvline(time_progress * 100, color="#888", ls=":", lw=1)
     ax.set_xlabel("完成率（%）；黑色竖线为该指标当前阶段的序时进度，虚线为规划整体序时进度")
     ax.set_xlim(min(-5, pct.min() - 5), max(110, pct.max() + 12))
-    ax.set_title(t("report.time_vs_task"), loc="left", fontsize=13)
     fig.tight_layout()
+    return fig
+
+
+def funnel_figure(f: dict, name_col: str, factor: float, unit: str) -> go.Figure:
+    """Funnel plot: each unit's rate against its denominator, with 95% and 99.8% Poisson limits
+    around the overall rate; only units outside the outer funnel differ beyond chance."""
+    fig = go.Figure()
+    grid = f["grid"]
+    for level, dash in zip(sorted(f["curves"]), ("dash", "dot"), strict=True):
+        lo, hi = f["curves"][level]
+        for k, ys in enumerate((hi, lo)):
+            fig.add_trace(go.Scatter(x=grid.round(3).tolist(), y=(ys * factor).round(6).tolist(), mode="lines",
+                                     line={"color": "#888", "dash": dash, "width": 1},
+                                     name=f"{level * 100:g}% 控制限", showlegend=k == 0, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[grid[0], grid[-1]], y=[f["overall"] * factor] * 2, mode="lines",
+                             line={"color": "#2f6fb0", "width": 1.5}, name="总体水平"))
+    p = f["points"]
+    colors = p["flag"].map({"high": "#c62828", "low": "#1a7f37"}).fillna("#333").tolist()
+    fig.add_trace(go.Scatter(x=p["den"].round(3).tolist(), y=(p["rate"] * factor).round(6).tolist(),
+                             mode="markers+text", text=p[name_col].tolist(), textposition="top center",
+                             marker={"size": 10, "color": colors}, name="下级单位",
+                             hovertemplate="%{text}<br>分母 %{x}<br>比率 %{y}<extra></extra>"))
+    fig.update_layout(xaxis_title="分母（规模）", yaxis_title=unit,
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def ranking_figure(ranking: pd.DataFrame) -> go.Figure:
+    """Composite score of subordinate units, best on top."""
+    r = ranking[ranking["score"].notna()].iloc[::-1]
+    fig = go.Figure(go.Bar(x=r["score"].round(1).tolist(), y=r["unit_name"].tolist(), orientation="h",
+                           marker={"color": "#2f6fb0"}, text=r["score"].round(1).tolist(), textposition="outside",
+                           hovertemplate="%{y}: %{x} 分<extra></extra>"))
+    fig.update_layout(xaxis={"range": [0, 105], "title": "得分"}, height=max(300, 28 * len(r) + 80))
     return fig

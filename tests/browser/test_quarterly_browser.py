@@ -18,7 +18,7 @@ def test_quarterly_report_renders_offline(quarterly_report, reports_dir, served,
     assert containers.count() >= 1
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
     drawn = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
-        .filter(d => d.querySelector('.scatterlayer .trace path')).length""")
+        .filter(d => d.querySelector('g.trace path')).length""")
     assert drawn == containers.count()
     # the matplotlib chart is an inline PNG that decoded
     ok = page.evaluate("""() => [...document.querySelectorAll('img.chart-static')]

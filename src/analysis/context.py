@@ -1,0 +1,84 @@
+"""Everything one report needs, read once from the warehouse: the plan, the unit and its
+subordinate units, measure values, scorecards, tasks, accidents, data quality and provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analysis.accidents import accident_frame
+from analysis.catalog import Catalog, get_plan
+from analysis.config import WAREHOUSE
+from analysis.errors import WarehouseError
+from analysis.measures import catalog_digest, compute_measures, data_version, load_values
+from analysis.periods import Quarter
+from analysis.progress import scorecard
+from analysis.quality import cross_section_outliers, missing_denominators, reporting
+from analysis.ranking import composite, unit_cards, weights
+from analysis.tasks import task_table
+from analysis.warehouse import connect, fetch_one
+
+SAMPLE_MARK = "示例数据"
+"""org_units.kind of the sample district's root: reports made from it say so on every page."""
+
+
+@dataclass
+class ReportContext:
+    catalog: Catalog
+    unit_id: str
+    unit_name: str
+    quarter: Quarter
+    values: pd.DataFrame
+    card: pd.DataFrame
+    tasks: pd.DataFrame
+    accidents: pd.DataFrame
+    children: pd.DataFrame
+    child_cards: pd.DataFrame
+    ranking: pd.DataFrame
+    reporting: pd.DataFrame
+    outliers: pd.DataFrame
+    missing_denominators: pd.DataFrame
+    is_sample: bool
+
+    @classmethod
+    def load(cls, plan: str, unit: str, period: str, db: str | Path | None = None) -> ReportContext:
+        catalog = get_plan(plan)
+        q = Quarter.parse(period)
+        with connect(Path(db) if db else WAREHOUSE, read_only=True) as con:
+            found = fetch_one(con, "SELECT name FROM org_units WHERE unit_id = ?", [unit])
+            if not found:
+                raise WarehouseError(f"数据仓库中没有单位 / unit not in warehouse: {unit}")
+            values = _measure_values(con, catalog)
+            tasks = task_table(con, catalog, unit, q)
+            accidents = accident_frame(con, q)
+            children = con.execute("SELECT unit_id, name, level FROM org_units WHERE parent_id = ? ORDER BY unit_id",
+                                   [unit]).fetchdf()
+            report_rates = reporting(con, unit, q, Quarter(q.year, 1))
+            is_sample = fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
+        card = scorecard(catalog, values, unit, q)
+        child_cards = unit_cards(catalog, values, children, q)
+        ranking = composite(child_cards, weights(catalog))
+        outliers = cross_section_outliers(child_cards) if not child_cards.empty else pd.DataFrame()
+        own = card.assign(unit_id=unit, unit_name=found[0])
+        missing = missing_denominators(pd.concat([own, child_cards], ignore_index=True), catalog, unit)
+        return cls(catalog, unit, found[0], q, values, card, tasks, accidents, children, child_cards, ranking,
+                   report_rates, outliers, missing, bool(is_sample))
+
+    @property
+    def accident_row(self) -> dict:
+        return self.accidents.set_index("unit_id").loc[self.unit_id].to_dict()
+
+
+def _measure_values(con, catalog: Catalog) -> pd.DataFrame:
+    """Cached values when current, else computed now (read-only: nothing is stored)."""
+    try:
+        have = fetch_one(con, "SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
+                         [catalog.plan.id])
+    except duckdb.CatalogException:  # no cache table before the first publish
+        have = None
+    if have == (catalog_digest(catalog), data_version(con)):
+        return load_values(con, catalog.plan.id)
+    return compute_measures(con, catalog)
