@@ -276,3 +276,369 @@ def test_bad_catalog_rejected(name: str, fragments: list[str]):
 def test_missing_catalog_file():
     with pytest.raises(CatalogError, match="no_such_plan.yaml"):
         load_plan(BAD_DIR / "no_such_plan.yaml")
+
+
+# --- (5) every catalog: shared rules ------------------------------------------------------------
+
+SEEDS_DIR = Path(config.ROOT).parent / "shared" / "seeds"
+EXPECTED_PLANS = {"quanfu_2024_2026", "wanzhang_industry_2024_2026", "licheng_14th_fyp",
+                  "shanting_2024_2026", "national_2024_2026", "tianjin_street_2024_2026"}
+
+
+def _joined(text: str) -> str:
+    """Seed text with line- and page-break whitespace dropped (spaces inside a line are kept)."""
+    return re.sub(r"\s*\n\s*", "", text)
+
+
+@pytest.fixture(scope="module", params=ALL_PLANS, ids=lambda p: p.stem)
+def catalog(request) -> Catalog:
+    return load_plan(request.param)
+
+
+def test_all_seed_plans_are_listed():
+    assert EXPECTED_PLANS <= set(plan_files())
+
+
+def test_sources_verbatim_in_seed(catalog: Catalog):
+    """Every indicator and task quotes its seed character for character (page breaks aside)."""
+    assert catalog.plan.source_file, catalog.plan.id
+    seed = SEEDS_DIR / catalog.plan.source_file
+    if not seed.exists():
+        pytest.skip(f"seed not available on this machine: {seed}")
+    text = _joined(seed.read_text(encoding="utf-8"))
+    missing = [f"indicator {i.id}" for i in catalog.indicators if _joined(i.source) not in text]
+    missing += [f"task {t.id}" for t in catalog.tasks if _joined(t.source) not in text]
+    assert not missing, f"{catalog.plan.id}: source not found verbatim in {seed.name}: {missing}"
+
+
+def test_catalog_conventions(catalog: Catalog):
+    plan = catalog.plan
+    assert plan.actions[0].id == "A0" and plan.actions[0].title.startswith("主要目标"), plan.id
+    assert 6 <= sum(i.headline for i in catalog.indicators) <= 8, plan.id
+    assert [t.id for t in catalog.tasks] == [f"T{i:02d}" for i in range(1, len(catalog.tasks) + 1)]
+    for t in catalog.tasks:
+        assert plan.period.start <= t.deadline <= plan.period.end, (plan.id, t.id)
+        assert all(r.strip() for r in t.responsible), (plan.id, t.id)
+    for ind in catalog.indicators:
+        assert ind.responsible.strip() and ind.source.strip(), (plan.id, ind.id)
+        if ind.unit == "%":
+            assert ind.denominator and ind.factor == 100, (plan.id, ind.id)
+
+
+def test_accident_indicators_are_small_numbers(catalog: Catalog):
+    for ind in catalog.indicators:
+        if catalog.measures[ind.numerator].table == "accidents":
+            assert ind.small_numbers, (catalog.plan.id, ind.id)
+
+
+def test_death_rate_denominators(catalog: Catalog):
+    """Deaths per 亿元 GDP sum GDP over the window; per 十万人 / 万车 take the period-end stock."""
+    for ind in catalog.indicators:
+        den = catalog.measures[ind.denominator] if ind.denominator else None
+        if den is None or den.table != "economy":
+            continue
+        num = catalog.measures[ind.numerator]
+        assert (num.table, num.date) == ("accidents", "occurred_on") and "deaths" in num.aggregate
+        assert ind.window == "trailing_4q", ind.id
+        if "gdp" in den.aggregate:
+            assert den.date == "quarter_end", ind.id
+        else:
+            assert den.date is None and "quarter_end = period_end" in den.filter, ind.id
+
+
+def test_catalog_sql_runs_in_warehouse_schema(catalog: Catalog):
+    from analysis.measures import check_sql
+
+    assert check_sql(catalog) == []
+
+
+def test_ledgers_carry_unit_id():
+    for ledger in LEDGERS.values():
+        assert "unit_id" in {c.name for c in ledger.columns}, ledger.name
+
+
+# --- (6) 万张街道工贸 (seed 001) -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def wanzhang() -> Catalog:
+    return get_plan("wanzhang_industry_2024_2026")
+
+
+def test_wanzhang_header(wanzhang: Catalog):
+    p = wanzhang.plan
+    assert (p.level, p.org_unit, p.org_unit_name) == ("street", "SLQ-WZ", "万张街道")
+    assert (p.period.start, p.period.end) == (date(2024, 1, 1), date(2026, 12, 31))
+    assert p.source_file == "001_3028767da2c0d651.txt"
+    assert len(p.actions) == 8 and wanzhang.action_title("A6") == "规范培训考核，着力提升从业人员安全素质"
+
+
+@pytest.mark.parametrize(("indicator_id", "kind", "expected"), [
+    ("dust_monitoring_connection_rate", "at_least", [(date(2024, 12, 31), 100)]),
+    ("prev_year_major_hazards_rectified", "at_least",
+     [(date(2024, 1, 31), 100), (date(2025, 1, 31), 100), (date(2026, 1, 31), 100)]),
+    ("major_hazards_open", "zero", [(date(2026, 12, 31), 0)]),
+    ("leader_inspection_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
+    ("leader_training_confined_dust", "at_least", [(date(2024, 12, 31), 100)]),
+    ("leader_training_ammonia", "at_least", [(date(2025, 12, 31), 100)]),
+    ("leader_training_molten", "at_least", [(date(2025, 12, 31), 100)]),
+    ("leader_training_key_domains", "at_least", [(date(2026, 12, 31), 100)]),
+    ("evacuation_drill_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
+    ("enforcement_staff_training_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
+    ("gm_accidents", "year_on_year_decline", [(date(2026, 12, 31), None)]),
+])
+def test_wanzhang_targets(wanzhang: Catalog, indicator_id, kind, expected):
+    assert wanzhang.indicator(indicator_id).target.kind == kind
+    assert phases(wanzhang, indicator_id) == expected
+
+
+def test_wanzhang_scope_and_rules(wanzhang: Catalog):
+    m = wanzhang.measures
+
+    def rules(mid):
+        return [(r.when, r.every_months, r.min_events) for r in m[mid].frequency.rules]
+
+    assert rules("gm_leader_inspection_ok") == [
+        ("molten_metal OR dust_explosion OR ammonia_refrigeration", 1, 1), ("TRUE", 3, 1)]
+    assert rules("gm_evacuation_drill_ok") == [("molten_metal", 6, 1), ("TRUE", 12, 1)]
+    assert rules("enforcement_staff_trained_yearly") == [("TRUE", 12, 1)]
+    # a 工贸 plan: enterprise measures keep to the 工贸 industries
+    for mid, measure in m.items():
+        if measure.table in ("enterprises", "hazards") or "enterprises" in (measure.filter or ""):
+            assert "'商贸'" in measure.filter and "'危险化学品'" not in measure.filter, mid
+    jan = m["gm_major_hazards_prev_year_rectified_jan"].filter
+    assert "year(period_end) - 1" in jan and "make_date(year(period_end), 1, 31)" in jan
+
+
+@pytest.mark.parametrize(("task_id", "deadline", "words"), [
+    ("T01", date(2024, 12, 31), "粉尘涉爆"),
+    ("T02", date(2025, 12, 31), "标准化管理体系"),
+    ("T03", date(2026, 12, 31), "常态化机制"),
+    ("T04", date(2026, 12, 31), "人工清仓"),
+    ("T05", date(2024, 1, 31), "2023年度"),
+    ("T07", date(2026, 1, 31), "2025年度"),
+    ("T13", date(2024, 12, 31), "分类分级监管平台"),
+    ("T19", date(2026, 12, 31), "劳动密集型"),
+    ("T20", date(2026, 12, 31), "非现场执法"),
+])
+def test_wanzhang_tasks(wanzhang: Catalog, task_id, deadline, words):
+    task = next(t for t in wanzhang.tasks if t.id == task_id)
+    assert task.deadline == deadline and words in task.text
+
+
+# --- (7) 历城区“十四五” (seed 002) ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def licheng() -> Catalog:
+    return get_plan("licheng_14th_fyp")
+
+
+def test_licheng_header(licheng: Catalog):
+    p = licheng.plan
+    assert (p.level, p.org_unit, p.org_unit_name) == ("district", "SLQ", "历城区")
+    assert (p.period.start, p.period.end) == (date(2021, 1, 1), date(2025, 12, 31))
+    assert p.baseline_year == 2020
+    assert (p.milestones.midterm, p.milestones.final) == (date(2023, 12, 31), date(2025, 12, 31))
+    assert p.source_file == "002_1c8518bd2577a46c.txt"
+
+
+@pytest.mark.parametrize(("indicator_id", "kind", "expected"), [
+    ("deaths_change", "change_from_baseline", [(date(2025, 12, 31), -15)]),
+    ("gdp_death_rate", "at_most", [(date(2025, 12, 31), 0.01)]),
+    ("industry_death_rate_change", "change_from_baseline", [(date(2025, 12, 31), -20)]),
+    ("road_death_rate", "at_most", [(date(2025, 12, 31), 1.35)]),
+    ("accidents_larger_plus", "none_allowed", [(date(y, 12, 31), 0) for y in range(2021, 2026)]),
+    ("accidents_grave", "none_allowed", [(date(2025, 12, 31), 0)]),
+    ("accidents_general", "year_on_year_decline", [(date(2025, 12, 31), None)]),
+    ("monitoring_rate", "at_least", [(date(2025, 12, 31), 100)]),
+    ("chem_process_automation_rate", "at_least", [(date(2025, 12, 31), 100)]),
+    ("key_industry_skill_training_rate", "at_least", [(date(2025, 12, 31), 100)]),
+    ("enforcement_staff_qualified_share", "at_least", [(date(2022, 12, 31), 75)]),
+    ("safety_leader_training_rate", "frequency_compliance", [(date(2021, 12, 31), 100)]),
+    ("complaint_closure_rate", "at_least", [(date(2021, 12, 31), 100)]),
+])
+def test_licheng_targets(licheng: Catalog, indicator_id, kind, expected):
+    assert licheng.indicator(indicator_id).target.kind == kind
+    assert phases(licheng, indicator_id) == expected
+
+
+def test_licheng_death_rates(licheng: Catalog):
+    m = licheng.measures
+    for iid in ("deaths_change", "industry_death_rate_change"):
+        assert licheng.indicator(iid).target.baseline.period == "2020Q4"
+    gdp = licheng.indicator("gdp_death_rate")
+    assert (gdp.numerator, gdp.denominator, gdp.factor) == ("deaths_all", "gdp", 1)
+    workers = licheng.indicator("industry_death_rate_change")
+    assert (workers.denominator, workers.factor) == ("industry_workers", 100000)
+    assert m[workers.numerator].filter == "domain = '工矿商贸'"
+    road = licheng.indicator("road_death_rate")
+    assert (road.denominator, road.factor) == ("motor_vehicles", 10000)
+    assert m[road.numerator].filter == "domain = '道路交通'"
+    headlines = {i.id for i in licheng.indicators if i.headline}
+    assert {"deaths_change", "gdp_death_rate", "industry_death_rate_change", "road_death_rate",
+            "accidents_larger_plus"} <= headlines
+
+
+def test_licheng_tasks(licheng: Catalog):
+    by_id = {t.id: t for t in licheng.tasks}
+    assert (by_id["T02"].deadline, by_id["T02"].action) == (date(2022, 12, 31), "A5")
+    assert by_id["T45"].deadline == date(2023, 12, 31) and "中期评估" in by_id["T45"].text
+    assert by_id["T46"].deadline == date(2025, 12, 31) and "终期考核" in by_id["T46"].text
+    # every 主要任务 item and 重点工程 is there with the 牵头单位 the 规划 names
+    items = [t for t in licheng.tasks if "未单列时限" in t.text]
+    assert len(items) == 42
+    fire = next(t for t in items if "消防安全整治" in t.text)
+    assert fire.responsible == ["区消防救援大队"]
+    team = next(t for t in items if "加强监管队伍建设" in t.text)
+    assert team.responsible[:3] == ["区委组织部", "区委编办", "区应急局"]
+
+
+# --- (8) 山亭区 (seed 003) ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shanting() -> Catalog:
+    return get_plan("shanting_2024_2026")
+
+
+def test_shanting_header(shanting: Catalog):
+    p = shanting.plan
+    assert (p.level, p.org_unit, p.org_unit_name) == ("district", "SLQ", "山亭区")
+    assert (p.document_no, p.issued_on) == ("山安发〔2024〕6号", date(2024, 3, 4))
+    assert p.source_file == "003_0bcc2df63bdcf247.txt"
+    assert len(p.actions) == 12
+
+
+YEAR_ENDS = [date(2024, 12, 31), date(2025, 12, 31), date(2026, 12, 31)]
+
+
+@pytest.mark.parametrize(("indicator_id", "kind", "expected"), [
+    ("accidents_all", "year_on_year_decline", [(d, None) for d in YEAR_ENDS]),
+    ("deaths_all", "year_on_year_decline", [(d, None) for d in YEAR_ENDS]),
+    ("accidents_larger_plus", "none_allowed", [(d, 0) for d in YEAR_ENDS]),
+    ("major_hazard_stock_rectified", "at_least", [(date(2024, 12, 31), 100)]),
+    ("major_hazards_open", "zero", [(date(2026, 12, 31), 0)]),
+    ("key_personnel_training_coverage_hazchem", "at_least", [(date(2024, 10, 31), 100)]),
+    ("key_personnel_training_coverage", "at_least", [(date(2024, 12, 31), 60), (date(2025, 12, 31), 100)]),
+    ("dust_monitoring_connection_rate", "at_least", [(date(2024, 12, 31), 100)]),
+    ("key_monitoring_coverage", "at_least", [(date(2025, 12, 31), 100)]),
+    ("mine_standardization_grade2", "at_least", [(date(2025, 12, 31), 100)]),
+    ("dust_ammonia_standardization_grade3", "at_least", [(date(2026, 12, 31), 100)]),
+    ("enforcement_staff_attachment_training", "frequency_compliance", [(date(2026, 12, 31), 100)]),
+    ("plan_demo_enterprises", "cumulative_count", [(date(2024, 12, 31), 3)]),
+    ("plan_revision_trainings", "at_least", [(d, 1) for d in YEAR_ENDS]),
+    ("unannounced_drill_share", "at_least", [(YEAR_ENDS[0], 40), (YEAR_ENDS[1], 60), (YEAR_ENDS[2], 60)]),
+    ("rescue_stations_new", "cumulative_count", [(date(2024, 12, 31), 3), (date(2025, 12, 31), 6)]),
+    ("rescue_points_new", "cumulative_count", [(date(2024, 12, 31), 4), (date(2025, 12, 31), 7)]),
+    ("city_rescue_teams_new", "cumulative_count", [(date(2024, 12, 31), 1)]),
+    ("social_rescue_teams_new", "cumulative_count", [(date(2024, 12, 31), 1)]),
+    ("town_rescue_station_coverage", "at_least", [(date(2025, 12, 31), 100)]),
+    ("monthly_dispatch_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
+])
+def test_shanting_targets(shanting: Catalog, indicator_id, kind, expected):
+    assert shanting.indicator(indicator_id).target.kind == kind
+    assert phases(shanting, indicator_id) == expected
+
+
+def test_shanting_measures(shanting: Catalog):
+    m = shanting.measures
+
+    def rules(mid):
+        return [(r.when, r.every_months, r.min_events) for r in m[mid].frequency.rules]
+
+    assert rules("enterprises_leader_inspection_ok") == [("high_risk", 1, 1), ("TRUE", 3, 1)]
+    assert rules("enterprises_evacuation_drill_ok") == [("high_risk", 6, 1), ("TRUE", 12, 1)]
+    assert rules("towns_streets_drill_ok") == [("TRUE", 12, 1)]
+    assert "专项演练" in m["towns_streets_drill_ok"].frequency.filter
+    assert rules("enforcement_staff_attachment_trained") == [("TRUE", 36, 1)]
+    assert rules("districts_monthly_dispatch_ok") == [("TRUE", 1, 1)]
+    assert rules("districts_quarterly_consultation_ok") == [("TRUE", 3, 1)]
+    for mid in ("rescue_stations_new", "rescue_points_new", "plan_demo_enterprises"):
+        assert m[mid].date is not None
+    for iid in ("rescue_stations_new", "rescue_points_new", "plan_demo_enterprises"):
+        assert shanting.indicator(iid).window == "plan_to_date"
+    assert m["mines_grade2_plus"].frequency.events == "standardization_grades"
+    assert "'二级'" in m["mines_grade2_plus"].frequency.filter
+    assert "'三级'" not in m["mines_grade2_plus"].frequency.filter
+
+
+@pytest.mark.parametrize(("task_id", "deadline", "kind", "words"), [
+    ("T01", date(2024, 12, 31), "milestone", "存量"),
+    ("T12", date(2024, 6, 30), "milestone", "边坡监测"),
+    ("T18", date(2025, 6, 30), "milestone", "老旧装置"),
+    ("T29", date(2026, 6, 30), "milestone", "违法违规项目处置"),
+    ("T31", date(2024, 3, 31), "ongoing", "培训机构"),
+    ("T35", date(2024, 10, 31), "milestone", "危化品重点企业"),
+    ("T53", date(2024, 12, 31), "milestone", "举报办法"),
+    ("T56", date(2024, 9, 30), "milestone", "应急工作手册"),
+    ("T61", date(2025, 12, 31), "milestone", "全覆盖"),
+    ("T64", date(2026, 12, 31), "milestone", "功能区"),
+    ("T69", date(2024, 3, 31), "milestone", "有限空间"),
+])
+def test_shanting_tasks(shanting: Catalog, task_id, deadline, kind, words):
+    task = next(t for t in shanting.tasks if t.id == task_id)
+    assert (task.deadline, task.kind) == (deadline, kind)
+    assert words in task.text
+
+
+# --- (9) national 治本攻坚 and the compiled street plan (seed 004) ------------------------------
+
+@pytest.fixture(scope="module")
+def national() -> Catalog:
+    return get_plan("national_2024_2026")
+
+
+@pytest.fixture(scope="module")
+def street() -> Catalog:
+    return get_plan("tianjin_street_2024_2026")
+
+
+def test_national_header(national: Catalog):
+    p = national.plan
+    assert (p.level, p.org_unit, p.org_unit_name) == ("national", "SLQ", "全国")
+    assert p.source_file == "004_9f28c033469173c5.txt"
+    assert len(p.actions) == 10 and national.action_title("A4") == "开展安全科技支撑和工程治理行动"
+
+
+@pytest.mark.parametrize(("indicator_id", "kind", "expected"), [
+    ("major_hazard_stock_rectified", "at_least", [(date(2024, 12, 31), 100)]),
+    ("major_hazards_open", "zero", [(date(2026, 12, 31), 0)]),
+    ("accidents_grave", "year_on_year_decline", [(date(2026, 12, 31), None)]),
+    ("leader_training_mine_gas", "at_least", [(date(2024, 12, 31), 100)]),
+    ("leader_training_metal_smelting", "at_least", [(date(2025, 12, 31), 100)]),
+    ("leader_training_high_risk", "at_least", [(date(2026, 12, 31), 100)]),
+    ("leader_inspection_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
+    ("key_monitoring_coverage", "at_least", [(date(2025, 12, 31), 100)]),
+    ("evacuation_drill_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
+    ("national_rescue_teams", "at_least", [(date(2026, 12, 31), 150)]),
+    ("enforcement_staff_rotation_training", "frequency_compliance", [(date(2024, 12, 31), 100)]),
+    ("quarterly_hearing_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
+    ("monthly_study_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
+])
+def test_national_targets(national: Catalog, indicator_id, kind, expected):
+    assert national.indicator(indicator_id).target.kind == kind
+    assert phases(national, indicator_id) == expected
+
+
+def test_national_rules_and_tasks(national: Catalog):
+    m = national.measures
+    assert [(r.when, r.every_months) for r in m["enterprises_evacuation_drill_ok"].frequency.rules] == [
+        ("high_risk", 6), ("TRUE", 12)]
+    assert m["enforcement_staff_rotation_trained"].frequency.filter == "kind = '定期轮训'"
+    assert [(r.every_months) for r in m["gov_units_quarterly_hearing_ok"].frequency.rules] == [3]
+    assert [(r.every_months) for r in m["gov_units_monthly_study_ok"].frequency.rules] == [1]
+    by_id = {t.id: t for t in national.tasks}
+    assert by_id["T07"].deadline == date(2024, 6, 30) and "判定标准" in by_id["T07"].text
+    assert by_id["T14"].deadline == date(2025, 12, 31) and "变型拖拉机" in by_id["T14"].text
+    assert by_id["T24"].deadline == date(2025, 12, 31) and "比武" in by_id["T24"].text
+    assert by_id["T04"].responsible == ["国务院安委会有关成员单位", "各地区"]
+
+
+def test_street_plan(street: Catalog):
+    p = street.plan
+    assert (p.level, p.source_file) == ("street", "004_9f28c033469173c5.txt")
+    assert phases(street, "major_hazard_stock_rectified") == [(date(2024, 12, 31), 100)]
+    assert street.indicator("accidents_larger_plus").target.kind == "none_allowed"
+    assert phases(street, "leader_training_hazchem_gm") == [(date(2024, 12, 31), 100)]
+    rules = street.measures["enterprises_evacuation_drill_ok"].frequency.rules
+    assert [(r.when, r.every_months) for r in rules] == [("TRUE", 12)]
+    assert [t.deadline for t in street.tasks if "年度工作报告" in t.text] == YEAR_ENDS
+    assert all(t.responsible[0] in ("公共安全办(安监)", "各相关科室") for t in street.tasks)
