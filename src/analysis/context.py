@@ -67,6 +67,15 @@ class ReportContext:
         return cls(catalog, unit, found[0], q, values, card, tasks, accidents, children, child_cards, ranking,
                    report_rates, outliers, missing, bool(is_sample))
 
+    def summary(self, kind: str) -> dict:
+        """What the report index shows for this report."""
+        plan = self.catalog.plan
+        overdue = int((self.tasks["state"] == "overdue").sum()) if not self.tasks.empty else 0
+        return {"kind": kind, "plan_id": plan.id, "plan_title": plan.title, "unit_id": self.unit_id,
+                "unit_name": self.unit_name, "period": str(self.quarter), "sample": self.is_sample,
+                "statuses": {k: int(v) for k, v in self.card["status"].value_counts().sort_index().items()},
+                "overdue_tasks": overdue}
+
     @property
     def accident_row(self) -> dict:
         return self.accidents.set_index("unit_id").loc[self.unit_id].to_dict()

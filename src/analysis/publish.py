@@ -22,6 +22,7 @@ from analysis.labels import t
 from analysis.markup import esc, table
 from analysis.measures import materialize
 from analysis.periods import Quarter
+from analysis.site import build_index, pop_summary, write_sidecar
 from analysis.warehouse import fetch_one, connect
 
 KERNEL = "python3"
@@ -58,12 +59,20 @@ def execute(notebook: str, parameters: dict, output: Path) -> nbformat.NotebookN
     """Run a notebook from notebooks/ with papermill; a failing cell raises ReportError."""
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return pm.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(output), parameters=parameters,
-                                   kernel_name=KERNEL, progress_bar=False, cwd=str(ROOT),
-                                   kernel_manager_class=IPCKernelManager)
+        nb = pm.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(output), parameters=parameters,
+                                 kernel_name=KERNEL, progress_bar=False, cwd=str(ROOT),
+                                 kernel_manager_class=IPCKernelManager)
     except pm.PapermillExecutionError as e:
         raise ReportError(f"报告笔记本执行失败 / notebook {notebook} failed in cell {e.exec_count}: "
                           f"{e.ename}: {e.evalue}\n已执行的笔记本 / executed notebook: {output}") from None
+    for cell in nb.cells:  # papermill gives the injected cell a random id; reruns must be identical
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+    return nb
+
+
+def report_css() -> str:
+    return (TEMPLATES_DIR / "report" / "report.css").read_text(encoding="utf-8")
 
 
 def provenance_html(nb: nbformat.NotebookNode, inputs: list[dict], generated: datetime) -> str:
@@ -83,7 +92,7 @@ def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[d
     """nbconvert with the report template; input cells and prompts hidden."""
     exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    css = (TEMPLATES_DIR / "report" / "report.css").read_text(encoding="utf-8")
+    css = report_css()
     plotly_js = plotly_asset(reports_dir)
     resources = {
         "report_title": title, "report_css": css, "code_version": code_version(),
@@ -117,7 +126,13 @@ def publish_quarterly(plan_id: str, unit_id: str, period: str, reports_dir: Path
         inputs = con.execute("SELECT ledger, name, sheet, rows, sha256 FROM _files ORDER BY ledger, name, sheet"
                              ).fetchdf().to_dict("records")
     out = report_path(reports_dir, plan_id, unit_id, str(q))
-    params = {"plan": plan_id, "unit": unit_id, "period": str(q), "db": str(db)}
+    params = {"plan": plan_id, "unit": unit_id, "period": str(q), "db": str(db),
+              "scoreboard": str(out.with_suffix(".xlsx"))}
     nb = execute("quarterly_assessment.ipynb", params, out.with_suffix(".ipynb"))
     title = t("report.quarterly_title", plan=catalog.plan.title) + f" · {unit_id} · {q}"
-    return export_html(nb, out, title, inputs, reports_dir)
+    summary = pop_summary(nb)
+    export_html(nb, out, title, inputs, reports_dir)
+    if summary:
+        write_sidecar(out, summary)
+    build_index(reports_dir, report_css())
+    return out
