@@ -102,6 +102,7 @@ def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.Dat
     windows = _windows_frame(catalog, quarters)
     units = con.execute("SELECT unit_id FROM org_units ORDER BY unit_id").fetchdf()["unit_id"]
     coverage = _coverage(con)
+    empty = {l for l in LEDGERS if fetch_one(con, f"SELECT count(*) FROM {l}")[0] == 0}
     frames = []
     for mid, window in needed(catalog):
         m = catalog.measures[mid]
@@ -114,12 +115,14 @@ def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.Dat
             con.unregister("w")
         grid = pd.MultiIndex.from_product([units, [str(q) for q in quarters]], names=["unit_id", "period"])
         series = got.set_index(["unit_id", "period"])["value"].astype(float).reindex(grid).fillna(0.0)
+        if m.table in empty:
+            series[:] = float("nan")  # a ledger never delivered is unknown, not zero
         ledger = m.frequency.events if m.frequency else (m.table if m.date else None)
         first, last = coverage.get(ledger, (None, None)) if ledger else (None, None)
         if ledger and first is None:
             series[:] = float("nan")
         elif ledger:
-            covered = [first <= q.end and q.end <= Quarter.of(last).end for q in quarters]
+            covered = [first <= q.end <= Quarter.of(last).end for q in quarters]
             mask = pd.Series(covered, index=[str(q) for q in quarters])
             series[~series.index.get_level_values("period").map(mask).to_numpy(dtype=bool)] = float("nan")
         frame = series.reset_index()

@@ -23,7 +23,7 @@ from analysis.markup import esc, table
 from analysis.measures import materialize
 from analysis.periods import Quarter
 from analysis.site import build_index, pop_summary, write_sidecar
-from analysis.warehouse import fetch_one, connect
+from analysis.warehouse import connect, ensure_schema, fetch_one
 
 KERNEL = "python3"
 
@@ -119,6 +119,7 @@ def publish_quarterly(plan_id: str, unit_id: str, period: str, reports_dir: Path
     if not db.exists():
         raise WarehouseError(f"数据仓库不存在 / warehouse not found: {db}; run `python -m analysis ingest` first")
     with connect(db) as con:
+        ensure_schema(con)  # a warehouse from before a ledger was added lacks its (empty) table
         if not fetch_one(con, "SELECT count(*) FROM org_units WHERE unit_id = ?", [unit_id])[0]:
             known = [r[0] for r in con.execute("SELECT unit_id FROM org_units ORDER BY 1 LIMIT 20").fetchall()]
             raise WarehouseError(f"数据仓库中没有单位 / unknown unit {unit_id!r}; e.g. {', '.join(known)}")
