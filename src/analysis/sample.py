@@ -2,12 +2,14 @@
 
 Why: reports, ingest and tests need a realistic, reproducible data set with a storyline before any
 real ledger arrives. Everything is drawn from one seeded generator and nothing depends on today's
-date; the data run from 2021-01-01 to 2026-09-30.
+date. The data run from 2021-01-01 to 2026-09-30; accidents, economy, personnel training,
+complaints and staff training also cover 2020, the baseline year of district plans. Every ledger
+declared in ledgers.py is generated; tasks_status follows the plan catalogs in params/plans.
 
 Storyline (set in STREETS): 唐泉镇 (SLQ-TQ), the town with the chemical park, lags on key-personnel
-training, drills (frequency and “四不” share), inspections, insurer services, hazard rectification
-and smoke alarms; 全福街道 (SLQ-QF) is roughly on track but a little behind the training path in
-2025Q3; the other streets and towns are on track with some spread.
+training, drills (frequency and “四不” share), inspections, insurer services, hazard rectification,
+smoke alarms, staff training and its rescue station; 全福街道 (SLQ-QF) is roughly on track but a
+little behind the training path in 2025Q3; the other streets and towns are on track with spread.
 
 Files: the large ledgers as UTF-8-BOM CSV, one per street/town (`drills__SLQ-QF.csv`); the small
 ones as one .xlsx each (`enterprises.xlsx`); Chinese headers, 是/否 booleans, ISO dates in CSV and
@@ -34,17 +36,31 @@ from scipy.special import ndtr
 
 from analysis import config
 from analysis.catalog import Catalog, load_plan, plan_files
-from analysis.ledgers import INDUSTRIES, LEDGERS, Ledger
+from analysis.ledgers import (
+    COMPLAINT_CHANNELS,
+    COMPLAINT_SUBJECTS,
+    DRILL_KINDS,
+    HAZARD_SOURCES,
+    INDUSTRIES,
+    LEDGERS,
+    Ledger,
+)
 from analysis.periods import Quarter, quarter_range
 
 DATA_START = date(2021, 1, 1)
 DATA_END = date(2026, 9, 30)
+BASELINE_START = date(2020, 1, 1)
+"""Accidents, economy, personnel training, complaints and staff training also cover 2020, the
+baseline year (“十三五”末) of district plans whose baselines are computed from the data."""
+_BASELINE_YEARS = np.arange(2020, 2027)
 DISTRICT_ID = "SLQ"
 DISTRICT_NAME = "示例区"
 CSV_LEDGERS = ("personnel_training", "drills", "hazards", "safety_activities")
 """Large ledgers: one UTF-8-BOM CSV per street/town."""
 XLSX_LEDGERS = ("org_units", "enterprises", "accidents", "economy", "tasks_status",
-                "residential_compounds")
+                "residential_compounds", "regulatory_staff", "staff_training", "complaints",
+                "chemical_processes", "standardization_grades", "rescue_capacity", "recognitions",
+                "gov_activities")
 """Small ledgers: one workbook each."""
 LATE_SHARE = 0.18
 """Share of plan tasks due by the last report that finish late or are still open (overdue)."""
@@ -59,6 +75,7 @@ def _day(d: str | date) -> int:
 
 
 _START, _END = _day(DATA_START), _day(DATA_END)
+_BASE = _day(BASELINE_START)
 _PLAN_START = _day("2024-01-01")
 _FIXED_TIME = (2024, 3, 28, 0, 0, 0)
 """Zip member time in the .xlsx files (the day seed 000 was issued), for byte-stable output."""
@@ -87,7 +104,7 @@ class Street:
     population: int
     training: tuple[float, float, float]
     """Share of key personnel trained since 2024-01-01 by 2024-12-31, 2025-09-30, 2026-09-30
-    (kept below 1: people of firms closed later still count as trained, the roster no longer does)."""
+    (kept below 1: people of firms closed later still count as trained, the roster drops them)."""
     drills: float
     """Offset on the district's yearly drill-frequency compliance."""
     unannounced: float
@@ -108,41 +125,41 @@ STREETS: tuple[Street, ...] = (
     Street("SLQ-QF", "全福街道", "街道",
            ("全福社区", "花园社区", "盛福社区", "祥泰社区", "裕华社区", "东环社区", "华信社区",
             "福苑社区", "银座社区", "新苑社区"),
-           420, "urban", 16.0, 0.055, 86_000, (0.60, 0.86, 0.95), -0.02, 1.02, -0.01,
-           (0.93, 0.98), (0.78, 0.95)),
+           395, "urban", 16.0, 0.055, 86_000, (0.60, 0.83, 0.94), 0.01, 1.10, 0.01,
+           (0.96, 1.0), (0.84, 0.98)),
     Street("SLQ-WZ", "万张街道", "街道",
            ("万张社区", "张马社区", "工业园社区", "汇源社区", "裕园社区", "鲍山社区", "滨河社区",
             "兴业社区", "宏达社区"),
-           480, "industrial", 22.0, 0.060, 72_000, (0.64, 0.95, 0.975), 0.02, 1.10, 0.02,
+           440, "industrial", 22.0, 0.060, 72_000, (0.64, 0.95, 0.955), 0.02, 1.10, 0.02,
            (0.90, 0.97), (0.80, 0.97)),
     Street("SLQ-DM", "东明街道", "街道",
            ("东明社区", "明湖社区", "文化社区", "朝阳社区", "和平社区", "东苑社区", "锦屏社区",
             "翠园社区"),
-           360, "urban", 11.0, 0.050, 58_000, (0.62, 0.93, 0.97), 0.01, 1.05, 0.01,
+           325, "urban", 11.0, 0.050, 58_000, (0.62, 0.93, 0.955), 0.01, 1.05, 0.01,
            (0.91, 0.98), (0.76, 0.96)),
     Street("SLQ-XH", "西湖街道", "街道",
            ("西湖社区", "湖畔社区", "柳荫社区", "金桥社区", "望湖社区", "荷花社区", "龙泉社区",
             "泉景社区", "玉兰社区", "碧波社区", "西城社区"),
-           450, "urban", 26.0, 0.060, 95_000, (0.66, 0.96, 0.975), 0.03, 1.12, 0.03,
+           410, "urban", 24.0, 0.060, 95_000, (0.66, 0.945, 0.955), 0.03, 1.12, 0.03,
            (0.95, 0.99), (0.85, 0.98)),
     Street("SLQ-NY", "南苑街道", "街道",
            ("南苑社区", "南山社区", "阳光社区", "丽景社区", "康桥社区", "幸福社区", "桂园社区"),
-           300, "urban", 7.0, 0.045, 41_000, (0.58, 0.91, 0.96), 0.00, 0.98, 0.00,
+           275, "urban", 7.0, 0.045, 41_000, (0.58, 0.91, 0.95), 0.00, 0.98, 0.00,
            (0.88, 0.97), (0.72, 0.94)),
     Street("SLQ-HS", "华山镇", "镇",
            ("华山社区", "华新社区", "王家庄村", "东刘村", "西刘村", "北坡村", "石桥村", "大辛庄村",
             "小辛庄村", "赵家村", "河口村", "前进村"),
-           520, "industrial", 14.0, 0.050, 63_000, (0.61, 0.92, 0.965), 0.00, 1.08, 0.00,
+           480, "industrial", 14.0, 0.050, 63_000, (0.61, 0.92, 0.95), 0.00, 1.08, 0.00,
            (0.86, 0.96), (0.74, 0.95)),
     Street("SLQ-LS", "柳山镇", "镇",
            ("柳山社区", "柳新社区", "上柳村", "下柳村", "杨家村", "孙家峪村", "马山村", "泉头村",
             "后寨村", "南崖村"),
-           440, "industrial", 9.0, 0.045, 47_000, (0.63, 0.94, 0.97), 0.01, 1.04, 0.01,
+           400, "industrial", 9.0, 0.045, 47_000, (0.63, 0.94, 0.955), 0.01, 1.04, 0.01,
            (0.89, 0.97), (0.77, 0.96)),
     Street("SLQ-TQ", "唐泉镇", "镇",
            ("唐泉社区", "化工园社区", "唐王村", "泉子村", "董家村", "高家庄村", "李家村", "寨子村",
             "西营村"),
-           480, "chemical", 12.0, 0.040, 52_000, (0.38, 0.62, 0.80), -0.20, 0.55, -0.15,
+           455, "chemical", 12.0, 0.040, 52_000, (0.38, 0.62, 0.80), -0.20, 0.55, -0.15,
            (0.62, 0.85), (0.50, 0.80)),
 )
 STREET_IDS = tuple(s.id for s in STREETS)
@@ -157,7 +174,8 @@ _MIX = {
 _MEDIAN_EMPLOYEES = (45, 120, 80, 35, 40, 30, 50, 150, 10, 60, 25, 40, 30, 12)
 _SPECIAL_OPERATORS = (2.0, 2.5, 2.0, 1.2, 1.5, 1.0, 0.8, 1.0, 0.3, 2.0, 1.0, 2.0, 1.5, 0.4)
 """Mean number of 特种作业人员 per enterprise (electricians, welders, forklift drivers…)."""
-_FLAGS = {  # P(hazardous chemicals, explosive dust, ammonia refrigeration, molten metal, confined space, crowded)
+# P(hazardous chemicals, explosive dust, ammonia refrigeration, molten metal, confined, crowded)
+_FLAGS = {
     "危险化学品": (1.0, .02, 0, 0, .6, 0), "冶金": (.1, .15, 0, .85, .4, 0),
     "有色": (.1, .35, 0, .75, .3, 0), "建材": (.02, .1, 0, 0, .2, 0),
     "机械": (.05, .25, 0, .06, .1, 0), "轻工": (.04, .2, .15, 0, .35, 0),
@@ -167,6 +185,7 @@ _FLAGS = {  # P(hazardous chemicals, explosive dust, ammonia refrigeration, molt
     "燃气": (1.0, 0, 0, 0, .4, 0), "其他": (.02, .03, .01, 0, .1, .15),
 }
 _HIGH_RISK_INDUSTRIES = ("危险化学品", "冶金", "非煤矿山", "燃气")
+_ACCIDENT_DOMAINS = ("道路交通", "工矿商贸", "火灾", "农业机械", "其他")
 _INSURANCE_MANDATORY = ("建筑施工", "交通运输")
 _BUSINESS = {
     "危险化学品": ("化工", "化学", "精细化工", "石化", "加油站"), "冶金": ("钢铁", "特钢", "铸造"),
@@ -184,14 +203,14 @@ _TRADE_CHARS = "鑫泰恒瑞博宏金盛顺德源晟隆达嘉新永兴安福祥�
 # Yearly district levels (2021 … 2026); streets shift or scale them.
 _DRILL_P = (.70, .74, .78, .87, .92, .94)
 """Share of scheduled 综合/专项 enterprise drills that take place."""
-_UNANNOUNCED = (.08, .12, .20, .42, .50, .56)
+_UNANNOUNCED = (.08, .12, .20, .40, .48, .54)
 """Share of enterprise drills run as “四不” drills."""
 _CHECK_P = (0, 0, .62, .83, .90, .92)
 """Share of scheduled 主要负责人带队检查 that take place (recorded from 2023)."""
 _PASS_P = (.90, .91, .93, .95, .97, .98)
 _HAZARD_RATE = (.70, .80, .90, 1.35, 1.25, 1.15)
 """More hazards are found once the 治本攻坚 campaign starts in 2024."""
-_ACCIDENT_TREND = (1.20, 1.10, 1.00, .90, .80, .75)
+_ACCIDENT_TREND = {2020: 1.30, 2021: 1.20, 2022: 1.10, 2023: 1.00, 2024: .90, 2025: .80, 2026: .75}
 
 _ALNUM = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
@@ -224,6 +243,10 @@ def _dates(days) -> pd.Series:
     return pd.Series(out)
 
 
+def _days_of(s: pd.Series) -> np.ndarray:
+    return s.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
     return (prefix + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)).to_numpy()
 
@@ -238,16 +261,16 @@ def _periodic(rng: Rng, first: np.ndarray, last: np.ndarray, every: float, p_of:
     """Events of entities that act about every `every` days between their first and last day.
 
     Why this shape: the catalogs test frequency rules over trailing windows (“每季度至少1次”
-    = an event in the 3 months before the period end). Gaps of 85–100 % of `every` make an entity
+    = an event in the 3 months before the period end). Gaps of 90–100 % of `every` make an entity
     that keeps its schedule pass at any date; each scheduled event takes place with probability
-    p_of(entity index, day), decided through the entity's latent diligence so laggards stay laggards.
+    p_of(entity index, day), decided through the entity's latent diligence (laggards stay laggards).
     Returns (entity index, day) of the events that took place."""
     n = len(first)
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     span = int(np.maximum(last - first, 0).max())
-    k = int(np.ceil(span / (0.85 * every))) + 2
-    gaps = rng.uniform(0.85, 1.0, (n, k)) * every
+    k = int(np.ceil(span / (0.9 * every))) + 2
+    gaps = rng.uniform(0.9, 1.0, (n, k)) * every
     gaps[:, 0] = rng.uniform(0, every, n)
     days = first[:, None] + np.floor(np.cumsum(gaps, axis=1)).astype(np.int64)
     ent = np.broadcast_to(np.arange(n)[:, None], (n, k))
@@ -256,6 +279,9 @@ def _periodic(rng: Rng, first: np.ndarray, last: np.ndarray, every: float, p_of:
     z = 0.75 * latent[ent] + 0.66 * rng.standard_normal(len(ent))
     keep = ndtr(z) < p_of(ent, days)
     return ent[keep], days[keep]
+
+
+_DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}
 
 
 def _frame(ledger: str, cols: dict[str, object], **internal) -> pd.DataFrame:
@@ -269,8 +295,7 @@ def _frame(ledger: str, cols: dict[str, object], **internal) -> pd.DataFrame:
             s = v if isinstance(v, pd.Series) and pd.api.types.is_datetime64_dtype(v) else _dates(v)
             out[c.name] = s.reset_index(drop=True).astype("datetime64[ns]")
         else:
-            dtype = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}[c.dtype]
-            out[c.name] = pd.Series(v).reset_index(drop=True).astype(dtype)
+            out[c.name] = pd.Series(v).reset_index(drop=True).astype(_DTYPES[c.dtype])
     df = pd.DataFrame(out)
     for k, v in internal.items():
         df["_" + k] = np.asarray(v)
@@ -291,7 +316,8 @@ def _org_units() -> pd.DataFrame:
                          "行政村" if village else "城市社区" if s.level == "街道" else "镇区社区"))
     cols = list(zip(*rows))
     names = [c.name for c in LEDGERS["org_units"].columns]
-    street = [r[0] if r[3] in ("街道", "镇") else (r[2] if r[3] in ("社区", "村") else "") for r in rows]
+    street = ["" if parent is None else unit if parent == DISTRICT_ID else parent
+              for unit, _, parent, *_ in rows]
     return _frame("org_units", dict(zip(names, cols)), street=street)
 
 
@@ -344,7 +370,8 @@ def _enterprises(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
     for si, s in enumerate(STREETS):
         mine = leaves.index[leaves["parent_id"] == s.id].to_numpy()
         weight = rng.dirichlet(np.full(len(mine), 2.0))
-        ind = rng.choice(len(INDUSTRIES), size=s.enterprises, p=np.array(_MIX[s.mix]) / sum(_MIX[s.mix]))
+        mix = np.array(_MIX[s.mix])
+        ind = rng.choice(len(INDUSTRIES), size=s.enterprises, p=mix / mix.sum())
         if s.mix == "chemical":  # the chemical park sits in one community
             park = [k for k, leaf in enumerate(s.leaves) if "化工" in leaf]
             chem = (ind == 0) & (rng.random(s.enterprises) < 0.7)
@@ -373,19 +400,20 @@ def _enterprises(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
     n_special = rng.poisson(np.array(_SPECIAL_OPERATORS)[ind_i] + employees / 150)
     key = np.minimum(1 + n_safety + np.minimum(n_special, 8), employees).astype(np.int64)
 
-    est = np.where(rng.random(n) < .8, _uniform_days(rng, _day("1992-01-01"), _day("2020-12-31"), n),
-                   _uniform_days(rng, _START, _day("2026-06-30"), n))
+    old = _uniform_days(rng, _day("1992-01-01"), _day("2020-12-31"), n)
+    est = np.where(rng.random(n) < .8, old, _uniform_days(rng, _START, _day("2026-06-30"), n))
     closes = rng.random(n) < .04
     close_lo = np.maximum(est + 365, _START)
-    closed = np.where(closes & (close_lo < _END), _uniform_days(rng, np.minimum(close_lo, _END), _END, n),
-                      np.nan)
+    close_day = _uniform_days(rng, np.minimum(close_lo, _END), _END, n)
+    closed = np.where(closes & (close_lo < _END), close_day, np.nan)
 
     industrial = ~np.isin(industry, ("商贸", "其他", "交通运输"))
     u = rng.random(n)
-    std = np.select(
-        [u < .01 * above, u < .15 * above * industrial, u < (.55 * industrial + .15) * (above + .3)],
-        ["一级", "二级", "三级"], default=None)
-    std = np.where((std == None) & (rng.random(n) < .25), "小微", std)  # noqa: E711 - object array
+    std = np.select([u < .01 * above, u < .15 * above * industrial,
+                     u < (.55 * industrial + .15) * (above + .3)], ["一级", "二级", "三级"], default=None)
+    std = np.where(pd.isna(std) & (rng.random(n) < .25), "小微", std)
+    mine_grade = np.where(rng.random(n) < .6, "二级", "三级")
+    std = np.where(industry == "非煤矿山", mine_grade, std)
 
     # monitoring connection follows a per-street curve from 2023 on, never before establishment
     connected = np.full(n, np.nan)
@@ -431,7 +459,7 @@ def _training(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
     role = np.where(k == 0, "主要负责人", np.where(k <= n_safety, "安全管理人员", "特种作业人员"))
     person = _ids("P", len(e_idx), 7)
     si, first, last = (ent[c].to_numpy()[e_idx] for c in ("_si", "_first", "_last"))
-    est = ent["established_on"].to_numpy().astype("datetime64[D]").astype(np.int64)[e_idx]
+    est = _days_of(ent["established_on"])[e_idx]
     hazchem = ent["hazardous_chemicals"].to_numpy(dtype=bool)[e_idx]
     high = ent["high_risk"].to_numpy(dtype=bool)[e_idx]
     z = ent["_z"].to_numpy()[e_idx]
@@ -462,10 +490,12 @@ def _training(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"p": idx, "day": days.astype(np.int64), "kind": kind})
 
     parts = [kind_rows(np.flatnonzero(has), campaign[has], "initial")]
-    # history 2021–2023: about one year in three
+    # history 2020–2023 (2020: the baseline year of district plans): about one year in three
+    early_first = np.maximum(est, _BASE)
     early_last = np.minimum(last, _PLAN_START - 1)
-    ok = early_last > first
-    i, d = _periodic(rng, first[ok], early_last[ok], 365, lambda e, d: np.full(len(e), .35), z[ok])
+    ok = early_last > early_first
+    i, d = _periodic(rng, early_first[ok], early_last[ok], 365, lambda e, d: np.full(len(e), .33),
+                     z[ok])
     parts.append(kind_rows(np.flatnonzero(ok)[i], d, "initial"))
     # yearly refresher for 主要负责人, one refresher for a third of the others
     leader = has & (role == "主要负责人")
@@ -480,7 +510,8 @@ def _training(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
 
     p_idx = rows["p"].to_numpy()
     days = rows["day"].to_numpy()
-    pass_p = np.array(_PASS_P)[_year_index(days)] - np.where(si[p_idx] == STREET_IDS.index("SLQ-TQ"), .05, 0)
+    lagging = np.array([s.diligence < -.1 for s in STREETS])
+    pass_p = np.array(_PASS_P)[_year_index(days)] - np.where(lagging[si[p_idx]], .05, 0)
     passed = rng.random(len(rows)) < pass_p
     # a failed exam is retaken 2–8 weeks later
     failed = np.flatnonzero(~passed)
@@ -513,29 +544,30 @@ def _frontline_training(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
     """一线从业人员 rows (not in the key-personnel targets): a few sessions per enterprise."""
     emp = ent["employees"].to_numpy()
     pool = np.maximum(emp - ent["key_personnel"].to_numpy(), 1)
-    count = rng.poisson(np.clip(emp / 15, 0.5, 4))
+    count = rng.poisson(np.clip(emp / 25, 0.3, 3))
     e = np.repeat(np.arange(len(ent)), count)
-    first, last = ent["_first"].to_numpy()[e], ent["_last"].to_numpy()[e]
+    est = _days_of(ent["established_on"])[e]
+    first, last = np.maximum(est, _BASE), ent["_last"].to_numpy()[e]
     day = _uniform_days(rng, first, last)
     who = 1_000_000 + (np.cumsum(pool) - pool)[e] + rng.integers(0, pool[e])
     high = ent["high_risk"].to_numpy(dtype=bool)[e]
-    return pd.DataFrame({
-        "person_id": "P" + pd.Series(who).astype(str).str.zfill(7), "e": e, "role": "一线从业人员",
-        "day": day, "hours": np.where(high, 72.0, np.array([8.0, 16.0, 24.0])[rng.integers(0, 3, len(e))]),
-        "passed": rng.random(len(e)) < .97})
+    hours = np.where(high, 72.0, np.array([8.0, 16.0, 24.0])[rng.integers(0, 3, len(e))])
+    return pd.DataFrame({"person_id": "P" + pd.Series(who).astype(str).str.zfill(7), "e": e,
+                         "role": "一线从业人员", "day": day, "hours": hours,
+                         "passed": rng.random(len(e)) < .97})
 
 
 def _finish_facts(t: pd.DataFrame, ent: pd.DataFrame, ledger: str, prefix: str, width: int,
                   cols: dict, sort: list[str]) -> pd.DataFrame:
     """Attach enterprise/unit, sort by street and date, number the rows per street."""
     e = t["e"].to_numpy()
-    has_e = e >= 0
-    unit = np.where(has_e, ent["unit_id"].to_numpy()[np.maximum(e, 0)], t.get("unit", pd.Series([""] * len(t))))
-    street = np.where(has_e, ent["_street"].to_numpy()[np.maximum(e, 0)],
-                      t.get("street", pd.Series([""] * len(t))))
-    eid = np.where(has_e, ent["enterprise_id"].to_numpy()[np.maximum(e, 0)], None)
-    order_frame = t.assign(_street=street, _unit=unit, _eid=np.where(has_e, eid, ""))
-    order = order_frame.sort_values(["_street", *sort, "_unit", "_eid"], kind="stable").index.to_numpy()
+    has_e, at = e >= 0, np.maximum(e, 0)
+    blank = pd.Series([""] * len(t))
+    unit = np.where(has_e, ent["unit_id"].to_numpy()[at], t.get("unit", blank))
+    street = np.where(has_e, ent["_street"].to_numpy()[at], t.get("street", blank))
+    eid = np.where(has_e, ent["enterprise_id"].to_numpy()[at], None)
+    keyed = t.assign(_street=street, _unit=unit, _eid=np.where(has_e, eid, ""))
+    order = keyed.sort_values(["_street", *sort, "_unit", "_eid"], kind="stable").index.to_numpy()
     id_col = LEDGERS[ledger].key[0]
     street_o = street[order]
     seq = pd.Series(street_o).groupby(street_o).cumcount().to_numpy() + 1
@@ -557,21 +589,23 @@ def _drills(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     offset = _street_table(lambda s: [s.drills])[:, 0]
     p_table = np.clip(np.array(_DRILL_P)[None, :] + offset[:, None], 0, .99)
     parts = []
+    first, last, z = ent["_first"].to_numpy(), ent["_last"].to_numpy(), ent["_z"].to_numpy()
     for freq, every in ((True, 175.0), (False, 350.0)):
         idx = np.flatnonzero(frequent == freq)
-        i, d = _periodic(rng, ent["_first"].to_numpy()[idx], ent["_last"].to_numpy()[idx], every,
-                         lambda e, d, idx=idx: p_table[si[idx][e], _year_index(d)], ent["_z"].to_numpy()[idx])
+        i, d = _periodic(rng, first[idx], last[idx], every,
+                         lambda e, d, idx=idx: p_table[si[idx][e], _year_index(d)], z[idx])
         kind = np.where(rng.random(len(i)) < .4, "综合演练", "专项演练")
         parts.append(pd.DataFrame({"e": idx[i], "day": d, "kind": kind}))
     # extra 现场处置演练: more common once the campaign starts
     grid_e = np.repeat(np.arange(len(ent)), len(_YEARS))
     grid_y = np.tile(_YEARS, len(ent))
-    extra = rng.random(len(grid_e)) < np.where(grid_y >= 2024, .22, .12)
+    extra = rng.random(len(grid_e)) < np.where(grid_y >= 2024, .18, .10)
     e, y = grid_e[extra], grid_y[extra]
-    lo = np.maximum(ent["_first"].to_numpy()[e], [_day(f"{v}-01-01") for v in y])
-    hi = np.minimum(ent["_last"].to_numpy()[e], [_day(f"{v}-12-31") for v in y])
+    lo = np.maximum(first[e], [_day(f"{v}-01-01") for v in y])
+    hi = np.minimum(last[e], [_day(f"{v}-12-31") for v in y])
     ok = hi >= lo
-    parts.append(pd.DataFrame({"e": e[ok], "day": _uniform_days(rng, lo[ok], hi[ok]), "kind": "现场处置演练"}))
+    day = _uniform_days(rng, lo[ok], hi[ok])
+    parts.append(pd.DataFrame({"e": e[ok], "day": day, "kind": "现场处置演练"}))
     d = pd.concat(parts, ignore_index=True)
     emp = ent["employees"].to_numpy()[d["e"]]
     d["participants"] = np.maximum(3, np.round(np.minimum(emp, 400) * rng.uniform(.3, .9, len(d))))
@@ -592,15 +626,15 @@ def _drills(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
 
 
 def _public_drills(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
-    """Street drills (unit = the street id, every ~5 months; 唐泉镇 less) and yearly community drills."""
+    """Street drills (unit = the street id, every ~5 months, the laggard less), community drills."""
     parts = []
     streets = np.arange(len(STREETS))
     every = np.array([330.0 if s.diligence < -.1 else 150.0 for s in STREETS])
     for ev in np.unique(every):
         idx = streets[every == ev]
+        p = .9 + np.array([STREETS[k].diligence for k in idx]) / 2
         i, d = _periodic(rng, np.full(len(idx), _START), np.full(len(idx), _END), ev,
-                         lambda e, d, idx=idx: .9 + np.array([STREETS[k].diligence for k in idx])[e] / 2,
-                         rng.standard_normal(len(idx)))
+                         lambda e, d, p=p: p[e], rng.standard_normal(len(idx)))
         parts.append(pd.DataFrame({"e": -1, "si": idx[i], "unit": np.array(STREET_IDS)[idx[i]],
                                    "street": np.array(STREET_IDS)[idx[i]], "day": d,
                                    "participants": rng.integers(80, 400, len(i))}))
@@ -614,11 +648,13 @@ def _public_drills(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
     ok = rng.random(len(grid_l)) < p
     day = _uniform_days(rng, [_day(f"{y}-01-01") for y in grid_y[ok]],
                         [min(_day(f"{y}-12-31"), _END) for y in grid_y[ok]])
-    parts.append(pd.DataFrame({"e": -1, "si": s_i[ok], "unit": leaves["unit_id"].to_numpy()[grid_l[ok]],
-                               "street": street_of[ok], "day": day,
-                               "participants": rng.integers(20, 150, ok.sum())}))
+    unit = leaves["unit_id"].to_numpy()[grid_l[ok]]
+    parts.append(pd.DataFrame({"e": -1, "si": s_i[ok], "unit": unit, "street": street_of[ok],
+                               "day": day, "participants": rng.integers(20, 150, ok.sum())}))
     d = pd.concat(parts, ignore_index=True)
-    d["kind"] = _choice(rng, ("综合演练", "专项演练", "现场处置演练"), (.5, .3, .2), len(d))
+    street_level = d["unit"].isin(STREET_IDS).to_numpy()
+    d["kind"] = np.where(street_level, _choice(rng, DRILL_KINDS, (.35, .55, .10), len(d)),
+                         _choice(rng, DRILL_KINDS, (.5, .3, .2), len(d)))
     return d
 
 
@@ -629,7 +665,7 @@ def _hazards(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     industry = ent["industry"].to_numpy()
     high = ent["high_risk"].to_numpy(dtype=bool)
     lam = np.select([high, industry == "建筑施工", np.isin(industry, ("商贸", "其他")), industry == "交通运输"],
-                    [2.2, 1.4, 0.5, 0.7], default=1.1)
+                    [1.8, 1.1, 0.4, 0.6], default=0.85)
     grid_e = np.repeat(np.arange(n), len(_YEARS))
     grid_y = np.tile(_YEARS, n)
     y_lo = np.array([_day(f"{y}-01-01") for y in _YEARS])
@@ -650,12 +686,11 @@ def _hazards(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     major = h["major"].to_numpy(dtype=bool)
     found = h["day"].to_numpy()
     h["grade"] = np.where(major, "重大", "一般")
-    src_general = _choice(rng, ("企业自查", "督导检查", "执法检查", "群众举报", "保险机构排查"),
-                          (.52, .20, .10, .04, .14), m)
-    src_major = _choice(rng, ("企业自查", "督导检查", "执法检查", "群众举报", "保险机构排查"),
-                        (.25, .35, .30, .05, .05), m)
+    src_general = _choice(rng, HAZARD_SOURCES, (.52, .20, .10, .04, .14), m)
+    src_major = _choice(rng, HAZARD_SOURCES, (.25, .35, .30, .05, .05), m)
     src = np.where(major, src_major, src_general)
-    no_insurer = (src == "保险机构排查") & ~(h["insured"].fillna(False).to_numpy(dtype=bool) & (found >= _PLAN_START))
+    served = h["insured"].fillna(False).to_numpy(dtype=bool) & (found >= _PLAN_START)
+    no_insurer = (src == "保险机构排查") & ~served
     src[no_insurer] = "企业自查"
     public = h["e"].to_numpy() < 0
     src = np.where(public, h["source"].fillna("").to_numpy(), src)
@@ -667,13 +702,14 @@ def _hazards(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     diligence = _street_table(lambda s: [s.diligence])[h["si"].to_numpy(int), 0]
     on_time = rng.random(m) < np.where(major, .85, .88) + diligence
     span = deadline - found
-    took = np.where(on_time, np.floor(rng.random(m) * (span + 1)), span + 1 + rng.exponential(40, m))
+    late_by = 1 + rng.exponential(40, m)
+    took = np.where(on_time, np.floor(rng.random(m) * (span + 1)), span + late_by)
     rectified = (found + took).astype(float)
     rectified[~major & (rng.random(m) < .012)] = np.nan
     # the stock: major hazards found by 2023 and still open at its end, cleared mostly in 2024
     lagging = diligence < -.1
-    stock = major & (found <= _PLAN_START - 1) & (rectified >= _PLAN_START) | (
-        major & (found <= _PLAN_START - 1) & (rng.random(m) < .30))
+    found_by_2023 = major & (found < _PLAN_START)
+    stock = found_by_2023 & ((rectified >= _PLAN_START) | (rng.random(m) < .30))
     u = rng.random(m)
     when = np.where(u < np.where(lagging, .75, .90),
                     _uniform_days(rng, _day("2024-01-15"), _day("2024-12-20"), m),
@@ -687,14 +723,15 @@ def _hazards(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
 
 
 def _community_hazards(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
-    """Hazards in residential areas found by supervisors or reported by residents (no enterprise)."""
+    """Hazards in residential areas, found by supervisors or reported by residents (no firm)."""
     leaves = _leaves(org)
     n = len(leaves)
     grid_l = np.repeat(np.arange(n), len(_YEARS))
     grid_y = np.tile(_YEARS, n)
     count = rng.poisson(2.5 * np.where(grid_y == 2026, .75, 1) * np.where(grid_y >= 2024, 1.3, 1))
     li, yy = np.repeat(grid_l, count), np.repeat(grid_y, count)
-    day = _uniform_days(rng, [_day(f"{y}-01-01") for y in yy], [min(_day(f"{y}-12-31"), _END) for y in yy])
+    day = _uniform_days(rng, [_day(f"{y}-01-01") for y in yy],
+                        [min(_day(f"{y}-12-31"), _END) for y in yy])
     street = leaves["parent_id"].to_numpy()[li]
     return pd.DataFrame({"e": -1, "day": day, "major": False, "insured": False,
                          "si": [STREET_IDS.index(s) for s in street],
@@ -703,35 +740,37 @@ def _community_hazards(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
 
 
 def _accidents(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
-    """Rare accidents: 0–3 deaths per street and year, declining; one 较大 (3 deaths) in 2022."""
+    """Rare accidents from 2020: 0–3 deaths per street and year, declining; one 较大 (3 deaths)
+    in 2022."""
     leaves = _leaves(org)
     rows = []
     for si, s in enumerate(STREETS):
         mine = leaves.loc[leaves["parent_id"] == s.id, "unit_id"].to_numpy()
         factor = 1.3 if s.diligence < -.1 else 1.0
         town = s.level == "镇"
-        for yi, y in enumerate(_YEARS):
+        for y, trend in _ACCIDENT_TREND.items():
             part = .75 if y == 2026 else 1.0
             lo, hi = _day(f"{y}-01-01"), min(_day(f"{y}-12-31"), _END)
             deaths_left = 3
             for fatal in (True, False):
-                lam = (0.85 if fatal else 2.0) * _ACCIDENT_TREND[yi] * part * factor
+                lam = (0.85 if fatal else 2.0) * trend * part * factor
                 for _ in range(rng.poisson(lam)):
                     deaths = (1 + (rng.random() < .12)) if fatal else 0
                     if deaths > deaths_left:
                         continue
                     deaths_left -= deaths
-                    domains = ("道路交通", "工矿商贸", "火灾", "农业机械", "其他")
-                    p = (.60, .20, .10, .05 if town else 0, .05) if fatal else (.35, .45, .10, .03 if town else 0, .07)
-                    domain = str(_choice(rng, domains, p, 1)[0])
+                    farm = (.05 if fatal else .03) if town else 0
+                    p = (.60, .20, .10, farm, .05) if fatal else (.35, .45, .10, farm, .07)
+                    domain = str(_choice(rng, _ACCIDENT_DOMAINS, p, 1)[0])
                     injuries = int(rng.poisson(.8 if fatal else 1.2)) + (0 if fatal else 1)
                     scale = {"道路交通": 40, "工矿商贸": 120, "火灾": 60}.get(domain, 20)
                     loss = scale * rng.lognormal(0, .7) * (1 + deaths) * (1 if fatal else .25)
-                    rows.append((str(rng.choice(mine)), int(_uniform_days(rng, lo, hi)), domain, deaths,
-                                 injuries, round(min(loss, 900.0), 2)))
+                    day = int(_uniform_days(rng, lo, hi))
+                    rows.append((str(rng.choice(mine)), day, domain, deaths, injuries,
+                                 round(min(loss, 900.0), 2)))
     hs = leaves.loc[leaves["parent_id"] == "SLQ-HS", "unit_id"].to_numpy()
-    rows.append((str(hs[len(hs) // 2]), int(_uniform_days(rng, _day("2022-06-01"), _day("2022-09-30"))),
-                 "道路交通", 3, 4, round(float(rng.uniform(280, 520)), 2)))
+    day = int(_uniform_days(rng, _day("2022-06-01"), _day("2022-09-30")))
+    rows.append((str(hs[len(hs) // 2]), day, "道路交通", 3, 4, round(float(rng.uniform(280, 520)), 2)))
     a = pd.DataFrame(rows, columns=["unit_id", "day", "domain", "deaths", "injuries", "loss"])
     a = a.sort_values(["day", "unit_id"], ignore_index=True)
     year = _year(a["day"].to_numpy())
@@ -741,31 +780,35 @@ def _accidents(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
         "accident_id": [f"SG-{y}-{k:03d}" for y, k in zip(year, seq)], "unit_id": a["unit_id"],
         "occurred_on": a["day"].to_numpy(float), "domain": a["domain"], "deaths": deaths,
         "injuries": a["injuries"], "direct_loss": a["loss"],
-        "severity": np.select([deaths >= 30, deaths >= 10, deaths >= 3], ["特别重大", "重大", "较大"], "一般"),
+        "severity": np.select([deaths >= 30, deaths >= 10, deaths >= 3],
+                              ["特别重大", "重大", "较大"], "一般"),
     })
 
 
 def _economy(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
-    """GDP per quarter (≈5–40 亿元, growing), workers from the roster, vehicles, population."""
-    quarters = quarter_range(Quarter.of(DATA_START), Quarter.of(DATA_END))
+    """GDP per quarter from 2020 (≈5–40 亿元, growing), workers from the roster, vehicles,
+    population."""
+    quarters = quarter_range(Quarter.of(BASELINE_START), Quarter.of(DATA_END))
     q_end = np.array([_day(q.end) for q in quarters])
     season = np.array([.88, .98, 1.0, 1.14])
     years_in = (q_end - _START) / 365.25
-    est = ent["established_on"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    closed = ent["closed_on"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    est = _days_of(ent["established_on"])
+    closed = _days_of(ent["closed_on"])
     closed = np.where(ent["closed_on"].isna().to_numpy(), np.iinfo(np.int64).max, closed)
     active = (est[:, None] <= q_end[None, :]) & (closed[:, None] > q_end[None, :])
     emp = ent["employees"].to_numpy()
     rows = []
     for si, s in enumerate(STREETS):
         mine = ent["_si"].to_numpy() == si
-        workers = (emp[mine, None] * active[mine]).sum(axis=0) * 1.35 * rng.normal(1, .015, len(q_end))
+        workers = (emp[mine, None] * active[mine]).sum(axis=0) * 1.35
+        workers *= rng.normal(1, .015, len(q_end))
         gdp = s.gdp * (1 + s.growth) ** years_in * season[[q.q - 1 for q in quarters]]
         gdp *= rng.normal(1, .02, len(q_end))
         pop = s.population * (1 + (.008 if s.level == "街道" else -.003)) ** years_in
         cars = pop * (.28 if s.level == "街道" else .33) * 1.05 ** years_in
         for j in range(len(q_end)):
-            rows.append((s.id, q_end[j], round(float(gdp[j]), 2), int(workers[j]), int(cars[j]), int(pop[j])))
+            rows.append((s.id, q_end[j], round(float(gdp[j]), 2), int(workers[j]), int(cars[j]),
+                         int(pop[j])))
     e = pd.DataFrame(rows, columns=["unit_id", "day", "gdp", "workers", "cars", "pop"])
     return _frame("economy", {
         "unit_id": e["unit_id"], "quarter_end": e["day"].to_numpy(float), "gdp": e["gdp"],
@@ -787,8 +830,8 @@ def _compounds(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
     for _, row in comm.iterrows():
         n = int(rng.integers(10, 41))
         names = names_all[rng.choice(len(names_all), n, replace=False)]
-        parts.append(pd.DataFrame({"unit": row["unit_id"], "street": row["parent_id"], "name": names,
-                                   "k": np.arange(1, n + 1)}))
+        parts.append(pd.DataFrame({"unit": row["unit_id"], "street": row["parent_id"],
+                                   "name": names, "k": np.arange(1, n + 1)}))
     c = pd.concat(parts, ignore_index=True)
     m = len(c)
     households = np.clip(np.round(rng.lognormal(np.log(400), .7, m)), 40, 3000).astype(np.int64)
@@ -803,17 +846,21 @@ def _compounds(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
         smoke[sel] = day
     return _frame("residential_compounds", {
         "compound_id": (c["unit"] + "-XQ" + c["k"].astype(str).str.zfill(2)).to_numpy(),
-        "unit_id": c["unit"], "name": c["name"], "households": households, "smoke_alarms_on": smoke})
+        "unit_id": c["unit"], "name": c["name"], "households": households,
+        "smoke_alarms_on": smoke})
 
 
 def _activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
-    """Leader inspections (quarterly; monthly in high-risk firms from 2024) from 2023, insurer services for
-    insured firms from 2024, yearly special inspections per street, enforcement checks, contests."""
+    """Leader inspections from 2023 (quarterly; monthly from 2024 in high-risk firms and firms with
+    explosive dust or ammonia refrigeration), insurer
+    services for insured firms from 2024, yearly special inspections per street, enforcement
+    checks, law contests."""
     si = ent["_si"].to_numpy()
     z = ent["_z"].to_numpy()
     first, last = ent["_first"].to_numpy(), ent["_last"].to_numpy()
     dil = _street_table(lambda s: [s.diligence])[:, 0]
     high = ent["high_risk"].to_numpy(dtype=bool)
+    monthly = high | (ent["dust_explosion"] | ent["ammonia_refrigeration"]).to_numpy(dtype=bool)
     insured = ent["insured"].to_numpy(dtype=bool)
     parts = []
 
@@ -824,10 +871,11 @@ def _activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
         parts.append(pd.DataFrame({"e": idx[i], "day": d, "kind": kind}))
 
     y23, y24 = _day("2023-01-01"), _PLAN_START
-    add(np.flatnonzero(~high), 90.0, _CHECK_P, "主要负责人带队检查", y23)
-    # high-risk firms: quarterly in 2023, monthly once the plan asks for it (2024)
-    add(np.flatnonzero(high), 90.0, _CHECK_P, "主要负责人带队检查", y23, y24 - 1)
-    add(np.flatnonzero(high), 30.0, np.array(_CHECK_P) - .05, "主要负责人带队检查", y24)
+    add(np.flatnonzero(~monthly), 90.0, _CHECK_P, "主要负责人带队检查", y23)
+    # high-risk firms and 工贸 firms with dust/ammonia/molten metal: quarterly in 2023, monthly
+    # once the plans ask for it (2024)
+    add(np.flatnonzero(monthly), 90.0, _CHECK_P, "主要负责人带队检查", y23, y24 - 1)
+    add(np.flatnonzero(monthly), 30.0, np.array(_CHECK_P) - .05, "主要负责人带队检查", y24)
     ins = np.flatnonzero(insured)
     add(ins, 360.0, (0, 0, 0, .85, .90, .92), "保险机构风险评估", y24)
     add(ins, 90.0, (0, 0, 0, .78, .86, .90), "保险机构隐患排查", y24)
@@ -840,7 +888,8 @@ def _activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     lo = np.maximum(first[e], [_day(f"{v}-01-01") for v in y])
     hi = np.minimum(last[e], [min(_day(f"{v}-12-31"), _END) for v in y])
     ok = hi >= lo
-    parts.append(pd.DataFrame({"e": e[ok], "day": _uniform_days(rng, lo[ok], hi[ok]), "kind": "执法检查"}))
+    day = _uniform_days(rng, lo[ok], hi[ok])
+    parts.append(pd.DataFrame({"e": e[ok], "day": day, "kind": "执法检查"}))
     parts.append(_street_activities(rng, ent, org))
     a = pd.concat(parts, ignore_index=True)
     return _finish_facts(a, ent, "safety_activities", "HD", 7, {
@@ -874,6 +923,343 @@ def _street_activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.Dat
     return pd.DataFrame(rows, columns=["e", "unit", "street", "day", "kind"])
 
 
+# --------------------------------------------------------------------------- staff, district ledgers
+
+_STAFF_SIZES = {"分管安全生产领导干部": (2, 1, 1), "安全监管执法人员": (20, 4, 8),
+                "其他安全监管人员": (4, 1, 3)}
+"""Per role: district bureau size, and the range of a street/town office."""
+
+
+def _office_code(units: pd.Series) -> pd.Series:
+    """SLQ for the district, QF for SLQ-QF: the middle of record ids such as JG-QF-001."""
+    return pd.Series(np.where(units == DISTRICT_ID, DISTRICT_ID, units.str.split("-").str[-1]))
+
+
+def _numbered(prefix: str, code: pd.Series, width: int) -> np.ndarray:
+    """prefix-code-0001, numbered within each code in the current row order."""
+    seq = code.groupby(code.to_numpy()).cumcount() + 1
+    return (prefix + "-" + code + "-" + seq.astype(str).str.zfill(width)).to_numpy()
+
+
+def _regulatory_staff(rng: Rng) -> pd.DataFrame:
+    """District bureau and street/town safety staff with turnover (leavers replaced within three
+    months) and one more enforcement officer per office in 2024; newer hires more often have a
+    safety background."""
+    rows = []
+    for unit in (DISTRICT_ID, *STREET_IDS):
+        for role, (district, lo, hi) in _STAFF_SIZES.items():
+            n = district if unit == DISTRICT_ID else int(rng.integers(lo, hi + 1))
+            for _ in range(n):
+                joined = int(_uniform_days(rng, _day("2003-01-01"), _day("2020-12-31")))
+                while joined <= _END:
+                    leaves = rng.random() < .12
+                    left_day = int(_uniform_days(rng, max(joined + 365, _START), _END))
+                    left = left_day if leaves else None
+                    rows.append((unit, role, joined, left))
+                    if left is None:
+                        break
+                    joined = left + int(rng.integers(10, 90))
+        hired = int(_uniform_days(rng, _day("2024-03-01"), _day("2024-09-30")))
+        rows.append((unit, "安全监管执法人员", hired, None))
+    st = pd.DataFrame(rows, columns=["unit_id", "role", "joined", "left"])
+    st = st.sort_values(["unit_id", "joined", "role"], kind="stable", ignore_index=True)
+    recent = st["joined"].to_numpy() >= _START
+    return _frame("regulatory_staff", {
+        "staff_id": _numbered("JG", _office_code(st["unit_id"]), 3),
+        "unit_id": st["unit_id"], "role": st["role"],
+        "professional_background": rng.random(len(st)) < np.where(recent, .95, .82),
+        "practical_experience": rng.random(len(st)) < .88,
+        "joined_on": st["joined"].to_numpy(float), "left_on": st["left"].to_numpy(float),
+    })
+
+
+def _staff_training(rng: Rng, staff: pd.DataFrame) -> pd.DataFrame:
+    """Induction for new staff, yearly rotation training (the laggard town less), job shadowing for
+    part of the new hires and, from 2024, for most enforcement officers, and topical sessions
+    without an exam."""
+    joined = _days_of(staff["joined_on"])
+    left = _days_of(staff["left_on"])
+    last = np.where(staff["left_on"].isna().to_numpy(), _END, left)
+    first = np.maximum(joined, _BASE)
+    dil = np.array([0.0 if u == DISTRICT_ID else STREETS[STREET_IDS.index(u)].diligence
+                    for u in staff["unit_id"]])
+
+    def part(i, day, kind, hours):
+        return pd.DataFrame({"i": i, "day": day, "kind": kind, "hours": hours})
+
+    new = np.flatnonzero(joined >= _BASE)
+    parts = [part(new, joined[new] + rng.integers(10, 60, len(new)), "入职培训", 40.0)]
+    shadow = new[rng.random(len(new)) < .5]
+    parts.append(part(shadow, joined[shadow] + rng.integers(60, 200, len(shadow)), "跟班集中培训", 40.0))
+    # the 2024–2026 campaign sends enforcement officers to shadow a higher-level team
+    officer = np.flatnonzero((staff["role"] == "安全监管执法人员").to_numpy()
+                             & (rng.random(len(staff)) < .82 + 2 * dil))
+    day = _uniform_days(rng, np.maximum(first[officer], _day("2024-03-01")), _day("2026-06-30"))
+    parts.append(part(officer, day, "跟班集中培训", 40.0))
+    levels = np.array([.75, .78, .80, .88, .92, .93])
+    i, d = _periodic(rng, first, last, 365.0,
+                     lambda e, d: np.clip(levels[_year_index(d)] + 1.5 * dil[e], 0, .99),
+                     rng.standard_normal(len(staff)))
+    parts.append(part(i, d, "定期轮训", np.array([24.0, 32.0, 40.0])[rng.integers(0, 3, len(i))]))
+    grid = np.repeat(np.arange(len(staff)), len(_BASELINE_YEARS))
+    year = np.tile(_BASELINE_YEARS, len(staff))
+    lo = np.maximum(first[grid], [_day(f"{y}-01-01") for y in year])
+    hi = np.minimum(last[grid], [_day(f"{y}-12-31") for y in year])
+    ok = (rng.random(len(grid)) < .3) & (hi >= lo)
+    hours = np.array([8.0, 16.0])[rng.integers(0, 2, ok.sum())]
+    parts.append(part(grid[ok], _uniform_days(rng, lo[ok], hi[ok]), "专题培训", hours))
+    t = pd.concat(parts, ignore_index=True)
+    t = t[(t["day"] >= joined[t["i"]]) & (t["day"] <= last[t["i"]])]  # within the tenure
+    t = t.sort_values(["day", "i", "kind"], kind="stable", ignore_index=True)
+    exam = t["kind"] != "专题培训"
+    passed = pd.Series(rng.random(len(t)) < .96, dtype="boolean").where(exam, pd.NA)
+    return _frame("staff_training", {
+        "record_id": _ids("JX", len(t), 5), "staff_id": staff["staff_id"].to_numpy()[t["i"]],
+        "unit_id": staff["unit_id"].to_numpy()[t["i"]], "training_date": t["day"].to_numpy(float),
+        "kind": t["kind"], "hours": t["hours"], "passed": passed})
+
+
+_PROCESSES = ("光气及光气化工艺", "电解工艺（氯碱）", "氯化工艺", "硝化工艺", "合成氨工艺", "裂解（裂化）工艺",
+              "氟化工艺", "加氢工艺", "重氮化工艺", "氧化工艺", "过氧化工艺", "胺基化工艺", "磺化工艺",
+              "聚合工艺", "烷基化工艺", "新型煤化工工艺", "电石生产工艺", "偶氮化工艺")
+"""The 18 重点监管危险化工工艺."""
+
+
+def _chemical_processes(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
+    """Hazardous processes of chemical producers (not filling stations): automation spreads from
+    2019 and reaches most units by 2025, the laggard town later."""
+    producer = ((ent["industry"] == "危险化学品") & ~ent["name"].str.endswith("加油站")).to_numpy()
+    idx = np.flatnonzero(producer & (rng.random(len(ent)) < .6))
+    idx = np.repeat(idx, rng.integers(1, 4, len(idx)))
+    n = len(idx)
+    est = _days_of(ent["established_on"])[idx]
+    start = _uniform_days(rng, est, np.maximum(est, _day("2026-03-31")))
+    early = np.minimum(start, np.maximum(est, _day("2020-12-31")))
+    start = np.where(rng.random(n) < .85, early, start)
+    open_firm = ent["closed_on"].isna().to_numpy()[idx]
+    stopped = np.where(rng.random(n) < .05,
+                       _uniform_days(rng, np.maximum(start + 365, _START), _END + 365), np.nan)
+    retired = np.where(open_firm, stopped, _days_of(ent["closed_on"])[idx])
+    retired = np.where(retired > _END, np.nan, retired)
+    lagging = np.array([STREETS[k].diligence < -.1 for k in ent["_si"].to_numpy()[idx]])
+    u = rng.random(n)
+    x = [_day("2019-01-01"), _day("2022-12-31"), _day("2025-12-31")]
+    automated = np.where(lagging, np.interp(u, [0, .35, .82], x), np.interp(u, [0, .55, .97], x))
+    automated = np.maximum(np.floor(automated), start + rng.integers(0, 90, n)).astype(float)
+    automated[(u >= np.where(lagging, .82, .97)) | (automated > _END)] = np.nan
+    automated[~np.isnan(retired) & (automated > retired)] = np.nan
+    return _frame("chemical_processes", {
+        "process_id": _numbered("GY", _office_code(pd.Series(ent["_street"].to_numpy()[idx])), 3),
+        "enterprise_id": ent["enterprise_id"].to_numpy()[idx],
+        "unit_id": ent["unit_id"].to_numpy()[idx],
+        "process_name": np.array(_PROCESSES, dtype=object)[rng.integers(0, len(_PROCESSES), n)],
+        "in_service_from": start.astype(float), "retired_on": retired, "automated_on": automated})
+
+
+def _active_firm_in(rng: Rng, ent: pd.DataFrame, unit: np.ndarray, day: np.ndarray,
+                    wanted: np.ndarray, tries: int = 6) -> np.ndarray:
+    """Enterprise id of a random firm of `unit` active on `day`, where wanted (None otherwise)."""
+    ids, units = ent["enterprise_id"].to_numpy(), ent["unit_id"].to_numpy()
+    first, last = ent["_first"].to_numpy(), ent["_last"].to_numpy()
+    order = np.argsort(units, kind="stable")
+    start = pd.Series(np.arange(len(order)), index=units[order]).groupby(level=0).min()
+    size = pd.Series(units).value_counts()
+    lo = start.reindex(unit).fillna(0).to_numpy(int)
+    count = size.reindex(unit).fillna(0).to_numpy(int)
+    out = np.full(len(unit), None, dtype=object)
+    todo = wanted & (count > 0)
+    for _ in range(tries):
+        pick = order[lo + np.floor(rng.random(len(unit)) * np.maximum(count, 1)).astype(int)]
+        ok = todo & (first[pick] <= day) & (last[pick] >= day)
+        out[ok] = ids[pick[ok]]
+        todo &= ~ok
+    return out
+
+
+def _complaints(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+    """Reports by residents and workers: mostly general hazards, some about firms; nearly all
+    closed within the time limit, some late, a few still open; rewards for verified serious ones."""
+    leaves = _leaves(org)
+    grid_l = np.repeat(np.arange(len(leaves)), len(_BASELINE_YEARS))
+    grid_y = np.tile(_BASELINE_YEARS, len(leaves))
+    rate = 4.0 * np.where(grid_y == 2026, .75, 1) * np.where(grid_y >= 2024, 1.25, 1)
+    count = rng.poisson(rate)
+    li, yy = np.repeat(grid_l, count), np.repeat(grid_y, count)
+    n = len(li)
+    received = _uniform_days(rng, [_day(f"{y}-01-01") for y in yy],
+                             [min(_day(f"{y}-12-31"), _END) for y in yy])
+    unit = leaves["unit_id"].to_numpy()[li]
+    street = leaves["parent_id"].to_numpy()[li]
+    # about a firm of the community that is active at the time, for most reports
+    eid = _active_firm_in(rng, ent, unit, received, rng.random(n) < .6)
+    subject = _choice(rng, COMPLAINT_SUBJECTS, (.05, .55, .25, .15), n)
+    limit = np.where(subject == "重大事故隐患", 15, 30)
+    deadline = received + limit
+    lagging = np.array([STREETS[STREET_IDS.index(x)].diligence < -.1 for x in street])
+    u = rng.random(n)
+    took = np.where(u < np.where(lagging, .85, .95), rng.integers(1, 16, n) * limit // 15,
+                    limit + 1 + rng.integers(0, 40, n)).astype(float)
+    closed = received + took
+    closed[(u > .985) | (closed > _END)] = np.nan
+    verified = pd.Series(rng.random(n) < .45, dtype="boolean").where(~np.isnan(closed), pd.NA)
+    serious = (np.isin(subject, ("重大事故隐患", "非法违法行为"))
+               & verified.fillna(False).to_numpy(dtype=bool))
+    reward = np.where(serious & (rng.random(n) < .6), np.round(rng.uniform(5, 50, n)) * 100, np.nan)
+    channel = _choice(rng, COMPLAINT_CHANNELS, (.55, .15, .2, .05, .05), n)
+    order = np.lexsort((unit, received))
+    year = _year(received[order])
+    seq = pd.Series(year).groupby(year).cumcount().to_numpy() + 1
+    return _frame("complaints", {
+        "complaint_id": [f"JB-{y}-{k:04d}" for y, k in zip(year, seq)], "unit_id": unit[order],
+        "enterprise_id": eid[order], "received_on": received[order].astype(float),
+        "channel": channel[order], "subject": subject[order],
+        "deadline": deadline[order].astype(float), "closed_on": closed[order],
+        "verified": verified.to_numpy()[order], "reward": reward[order]})
+
+
+def _standardization_grades(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
+    """Gradings behind the roster's standardization level, valid three years and renewed in
+    time; a third graded for the first time in the 2024–2025 campaign; revoked when a firm
+    closes. Only gradings still valid in 2021 or later are listed."""
+    idx = np.flatnonzero(ent["standardization_level"].notna().to_numpy())
+    est = _days_of(ent["established_on"])[idx]
+    last = ent["_last"].to_numpy()[idx]
+    n = len(idx)
+    older = np.maximum(est + 180, _uniform_days(rng, _day("2015-01-01"), _day("2020-12-31"), n))
+    fresh = _uniform_days(rng, _day("2024-01-01"), _day("2025-12-31"), n)
+    first = np.maximum(np.where(rng.random(n) < .35, fresh, older), est + 30)
+    k = 5
+    gaps = np.concatenate([np.zeros((n, 1)), rng.uniform(1000, 1090, (n, k - 1))], axis=1)
+    graded = (first[:, None] + np.cumsum(gaps, axis=1)).astype(np.int64)
+    valid = graded + 3 * 365
+    ok = (graded <= last[:, None]) & (valid >= _START)
+    i, day, valid = np.broadcast_to(np.arange(n)[:, None], (n, k))[ok], graded[ok], valid[ok]
+    closed = _days_of(ent["closed_on"])[idx][i]
+    still_open = ent["closed_on"].isna().to_numpy()[idx][i]
+    revoked = np.where(still_open | (closed > valid), np.nan, closed)
+    street = ent["_street"].to_numpy()[idx][i]
+    order = np.lexsort((day, street))
+    e = idx[i][order]
+    return _frame("standardization_grades", {
+        "grade_id": _numbered("DJ", _office_code(pd.Series(street[order])), 4),
+        "enterprise_id": ent["enterprise_id"].to_numpy()[e],
+        "unit_id": ent["unit_id"].to_numpy()[e],
+        "level": ent["standardization_level"].to_numpy()[e], "graded_on": day[order].astype(float),
+        "valid_until": valid[order].astype(float), "revoked_on": revoked[order]})
+
+
+_STATIONS_BUILT = {"SLQ-XH": "2019-06-18", "SLQ-WZ": "2022-09-27", "SLQ-QF": "2024-05-12",
+                   "SLQ-HS": "2024-08-30", "SLQ-DM": "2024-11-15", "SLQ-LS": "2025-04-22",
+                   "SLQ-NY": "2025-10-09", "SLQ-TQ": "2026-07-16"}
+"""Town/street rescue stations: 3 new in 2024, 2 in 2025 (one short of the +3), the laggard last."""
+
+
+def _rescue_capacity(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+    """Town/street rescue stations, community/village rescue points (20 before 2024, then 5, 4, 2
+    a year), a city-level hazmat team, volunteer teams and teams of high-risk enterprises."""
+    leaves = _leaves(org)
+    rows = []
+    for s in STREETS:
+        day = _day(_STATIONS_BUILT[s.id]) + int(rng.integers(-10, 10))
+        if day <= _END:
+            rows.append((s.id, f"{s.name}应急救援站", "镇街应急救援站", None, int(rng.integers(15, 31)), day))
+    points = rng.choice(len(leaves), 31, replace=False)
+    when = np.concatenate([_uniform_days(rng, _day("2018-01-01"), _day("2023-12-31"), 20),
+                           _uniform_days(rng, _day("2024-02-01"), _day("2024-12-20"), 5),
+                           _uniform_days(rng, _day("2025-02-01"), _day("2025-12-20"), 4),
+                           _uniform_days(rng, _day("2026-02-01"), _END, 2)])
+    for k, day in zip(points, when):
+        leaf = leaves.iloc[int(k)]
+        rows.append((leaf["unit_id"], f"{leaf['name']}应急救援点", "村居应急救援点", None,
+                     int(rng.integers(6, 13)), int(day)))
+    rows += [("SLQ-TQ", "示例区危险化学品应急救援队（市级）", "市级应急救援队伍", None, 45, _day("2024-06-26")),
+             ("SLQ-XH", "示例区蓝天救援队", "社会应急救援队伍", None, 38, _day("2018-04-02")),
+             ("SLQ-HS", "华山镇志愿应急救援队", "社会应急救援队伍", None, 24, _day("2025-03-15"))]
+    est = _days_of(ent["established_on"])
+    for k in np.flatnonzero(ent["high_risk"].to_numpy(dtype=bool) & (rng.random(len(ent)) < .4)):
+        day = int(_uniform_days(rng, max(est[k] + 60, _day("2010-01-01")), _END + 400))
+        if day <= ent["_last"].iloc[k]:
+            rows.append((ent["unit_id"].iloc[k], f"{ent['name'].iloc[k]}应急救援队", "企业应急救援队伍",
+                         ent["enterprise_id"].iloc[k], int(rng.integers(8, 31)), day))
+    r = pd.DataFrame(rows, columns=["unit", "name", "kind", "eid", "members", "day"])
+    r = r.sort_values(["day", "name"], kind="stable", ignore_index=True)
+    closed_of = ent.set_index("enterprise_id")["closed_on"]
+    closed = r["eid"].map(closed_of).astype("datetime64[ns]")
+    return _frame("rescue_capacity", {
+        "site_id": _ids("JY-", len(r), 3), "unit_id": r["unit"], "name": r["name"],
+        "kind": r["kind"], "enterprise_id": r["eid"], "members": r["members"],
+        "established_on": r["day"].to_numpy(float), "closed_on": closed})
+
+
+_RECOGNITIONS = {"应急预案管理示范企业": {2023: 1, 2024: 2, 2025: 3, 2026: 1},
+                 "安全生产标准化标杆企业": {2024: 1, 2025: 4, 2026: 1},
+                 "双重预防体系建设标杆企业": {2023: 2, 2024: 2, 2025: 2},
+                 "安全文化示范企业": {2022: 2, 2023: 1, 2024: 2, 2025: 2}}
+"""Firms recognised per kind and year (2 plan-management demonstration firms in 2024 against 3)."""
+
+
+def _recognitions(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
+    """Model enterprises recognised by the district, chosen among larger, diligent, older firms
+    outside the laggard town."""
+    good = ent[(ent["employees"] >= 50) & (ent["_z"] > .5) & ent["closed_on"].isna()
+               & (ent["established_on"] <= "2021-12-31") & (ent["_street"] != "SLQ-TQ")]
+    schedule = [(kind, y) for kind, years in _RECOGNITIONS.items() for y, n in years.items()
+                for _ in range(n)]
+    chosen = good.iloc[rng.choice(len(good), len(schedule), replace=False)]
+    day = [int(_uniform_days(rng, _day(f"{y}-03-01"), min(_day(f"{y}-12-20"), _END)))
+           for _, y in schedule]
+    r = pd.DataFrame({"unit": chosen["unit_id"].to_numpy(),
+                      "eid": chosen["enterprise_id"].to_numpy(),
+                      "kind": [k for k, _ in schedule], "day": day})
+    r = r[r["day"] <= _END].sort_values(["day", "eid"], ignore_index=True)
+    year = _year(r["day"].to_numpy())
+    seq = r.groupby(year).cumcount().to_numpy() + 1
+    return _frame("recognitions", {
+        "recognition_id": [f"RD-{y}-{n:02d}" for y, n in zip(year, seq)], "unit_id": r["unit"],
+        "enterprise_id": r["eid"], "kind": r["kind"], "recognized_on": r["day"].to_numpy(float)})
+
+
+def _gov_activities(rng: Rng) -> pd.DataFrame:
+    """The district's monthly dispatch notices, quarterly risk consultations and yearly consistency
+    reviews (from 2024); yearly action plans, quarterly progress hearings and plan-revision
+    trainings of district and streets/towns (the laggard town skipped its 2025 plan)."""
+    rows = []
+    one = np.array([_START]), np.array([_END])
+    _, d = _periodic(rng, *one, 30.0, lambda e, d: np.where(d >= _PLAN_START, .99, .93),
+                     np.zeros(1))
+    rows += [(DISTRICT_ID, day, "调度通报") for day in d]
+    _, d = _periodic(rng, *one, 90.0, lambda e, d: np.full(len(e), .95), np.zeros(1))
+    rows += [(DISTRICT_ID, day, "会商研判") for day in d]
+    for y in range(2021, 2027):
+        if y >= 2024:
+            rows.append((DISTRICT_ID, _day(f"{y}-11-10") + int(rng.integers(0, 30)), "一致性评估"))
+        for _ in range(rng.poisson(5)):
+            day = _day(f"{y}-01-15") + int(rng.integers(0, 330))
+            rows.append((DISTRICT_ID, day, "研究分管领域安全生产问题"))
+        for unit in (DISTRICT_ID, *STREET_IDS):
+            lagging = unit != DISTRICT_ID and STREETS[STREET_IDS.index(unit)].diligence < -.1
+            if not (lagging and y == 2025):
+                rows.append((unit, _day(f"{y}-01-08") + int(rng.integers(0, 45)), "制定年度行动计划"))
+            if y < 2024:
+                continue
+            for q in range(1, 5):
+                if rng.random() < (.6 if lagging else .9):
+                    day = _day(f"{y}-{3 * q:02d}-01") + int(rng.integers(0, 25))
+                    rows.append((unit, day, "听取治本攻坚进展汇报"))
+            if rng.random() < (.5 if lagging else .9):
+                rows.append((unit, _day(f"{y}-04-01") + int(rng.integers(0, 150)), "企业应急预案编修培训"))
+    g = pd.DataFrame(rows, columns=["unit", "day", "kind"])
+    g = g[g["day"] <= _END].sort_values(["unit", "day", "kind"], kind="stable", ignore_index=True)
+    year = _year(g["day"].to_numpy())
+    nth = g.groupby([g["unit"], g["kind"], year]).cumcount().to_numpy() + 1
+    note = np.select([g["kind"] == "调度通报", g["kind"] == "制定年度行动计划"],
+                     [[f"{y}年第{n}期安全生产工作调度通报" for y, n in zip(year, nth)],
+                      [f"印发{y}年度安全生产治本攻坚行动计划" for y in year]], default=None)
+    return _frame("gov_activities", {
+        "activity_id": _numbered("ZW", _office_code(g["unit"]), 4), "unit_id": g["unit"],
+        "activity_date": g["day"].to_numpy(float), "kind": g["kind"], "note": note})
+
+
 # --------------------------------------------------------------------------- plan tasks
 
 
@@ -904,20 +1290,26 @@ def task_reports(catalogs: Sequence[Catalog], units: Collection[str], seed: int 
         rng = np.random.default_rng([seed, zlib.crc32(plan.id.encode("utf-8"))])
         due = [i for i, t in enumerate(cat.tasks) if t.deadline <= last.end]
         late = set(rng.permutation(due)[:round(LATE_SHARE * len(due))].tolist()) if due else set()
+        clashes = []
         for i, task in enumerate(cat.tasks):
-            if (task.id, plan.org_unit) in seen:
-                notes.append(f"{plan.id}：任务编号 {task.id} 与其他计划重复，已跳过")
+            if (task.id, plan.org_unit) in seen:  # the ledger has no plan column: ids must differ
+                clashes.append(task.id)
                 continue
             seen.add((task.id, plan.org_unit))
-            start, done = _task_course(rng, plan.period.start, quarters[0].end, task.deadline, i in late)
+            start, done = _task_course(rng, plan.period.start, quarters[0].end, task.deadline,
+                                       i in late)
             for q in quarters:
-                rows.append((task.id, plan.org_unit, q.end, *_task_state(q.end, start, done, task.deadline)))
-    t = pd.DataFrame(rows, columns=["task_id", "unit_id", "reported_on", "progress", "completed_on", "note"])
-    t = t.sort_values(["reported_on"], kind="stable", ignore_index=True)
-    return _frame("tasks_status", {
-        "task_id": t["task_id"], "unit_id": t["unit_id"], "reported_on": pd.to_datetime(t["reported_on"]),
-        "progress": t["progress"], "completed_on": pd.to_datetime(t["completed_on"]), "note": t["note"],
-    }), notes
+                state = _task_state(q.end, start, done, task.deadline)
+                rows.append((task.id, plan.org_unit, q.end, *state))
+        if clashes:
+            notes.append(f"{plan.id}：{len(clashes)} 项任务编号（{clashes[0]}…{clashes[-1]}）与同一单位的其他"
+                         f"计划重复，未生成（重点任务进展台账没有计划编号列）")
+    names = [c.name for c in LEDGERS["tasks_status"].columns]
+    t = pd.DataFrame(rows, columns=names)
+    t = t.sort_values("reported_on", kind="stable", ignore_index=True)
+    for col in ("reported_on", "completed_on"):
+        t[col] = pd.to_datetime(t[col])
+    return _frame("tasks_status", dict(t.items())), notes
 
 
 def _task_course(rng: Rng, begin: date, first_report: date, deadline: date, late: bool
@@ -937,7 +1329,9 @@ def _task_course(rng: Rng, begin: date, first_report: date, deadline: date, late
     return start, done
 
 
-def _task_state(day: date, start: date, done: date | None, deadline: date) -> tuple[str, date | None, str]:
+def _task_state(day: date, start: date, done: date | None, deadline: date
+                ) -> tuple[str, date | None, str]:
+    """Progress, completion date and note as reported at `day`."""
     if day < start:
         return "未启动", None, "尚未启动，已列入工作计划"
     if done is not None and done <= day:
@@ -962,7 +1356,8 @@ def _text_columns(df: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
         elif c.dtype == "bool":
             t = pd.Series(np.where(s.to_numpy(dtype=bool, na_value=False), "是", "否"), index=s.index)
         elif c.dtype == "float":
-            t = pd.Series(np.char.mod("%g", s.to_numpy(dtype=float, na_value=np.nan)), index=s.index)
+            values = s.to_numpy(dtype=float, na_value=np.nan)
+            t = pd.Series(np.char.mod("%g", values), index=s.index)
         else:
             t = s.astype("string")
         out[c.header] = t.where(s.notna(), "")
@@ -1018,7 +1413,8 @@ def _write_xlsx(df: pd.DataFrame, ledger: Ledger, path: Path) -> None:
 
 
 def _readme(frames: dict[str, pd.DataFrame], seed: int, notes: list[str]) -> str:
-    counts = "\n".join(f"  {name:<24}{LEDGERS[name].title:<12}{len(df):>8,} 行" for name, df in frames.items())
+    counts = "\n".join(f"  {name:<24}{LEDGERS[name].title:<12}{len(df):>8,} 行"
+                       for name, df in frames.items())
     lines = [
         "示例数据（虚构）—— 示例区安全生产台账",
         "",
@@ -1026,20 +1422,22 @@ def _readme(frames: dict[str, pd.DataFrame], seed: int, notes: list[str]) -> str
         "请勿当作真实统计数据引用。由此生成的报告均应标注“示例数据”。",
         "",
         f"随机种子：{seed}（同一种子生成的文件逐字节相同）",
-        f"数据期间：{DATA_START.isoformat()} 至 {DATA_END.isoformat()}",
+        (f"数据期间：{DATA_START.isoformat()} 至 {DATA_END.isoformat()}"
+         "（生产安全事故、经济社会基础数据、人员安全培训、举报投诉和监管执法人员培训另含基期2020年）"),
         f"组织机构：{DISTRICT_NAME}（{DISTRICT_ID}）下辖 {len(STREETS)} 个街道/镇："
         + "、".join(f"{s.name}（{s.id}）" for s in STREETS),
         "",
-        "文件：大台账（人员培训、应急演练、事故隐患、安全检查与服务活动）按街道/镇各一个 CSV"
-        "（UTF-8 带 BOM），其余台账各一个 Excel 工作簿；表头为中文，布尔值填“是/否”。",
+        ("文件：大台账（人员培训、应急演练、事故隐患、安全检查与服务活动）按街道/镇各一个 CSV"
+         "（UTF-8 带 BOM），其余台账各一个 Excel 工作簿；表头为中文，布尔值填“是/否”。"
+         ),
         "",
         "行数：",
         counts,
         "",
-        "内置情形：唐泉镇（SLQ-TQ，化工园区所在地）在三类人员培训、应急演练频次与“四不”演练占比、"
-        "主要负责人带队检查、安责险服务、隐患按期整改和居民小区烟感安装等方面明显滞后；"
-        "全福街道（SLQ-QF）总体正常推进，但2025年三季度三类人员培训进度略低于序时进度；"
-        "华山镇2022年发生1起较大道路交通事故（3人死亡）。",
+        ("内置情形：唐泉镇（SLQ-TQ，化工园区所在地）在三类人员培训、应急演练频次与“四不”演练占比、"
+         "主要负责人带队检查、安责险服务、隐患按期整改、居民小区烟感安装和执法人员轮训等方面明显滞后；"
+         "全福街道（SLQ-QF）总体正常推进，但2025年三季度三类人员培训进度略低于序时进度；"
+         "华山镇2022年发生1起较大道路交通事故（3人死亡）。"),
         "",
         "重点任务进展（tasks_status）按 params/plans/ 中的计划目录生成"
         + ("：" if notes else "；暂无计划目录，未生成 tasks_status.xlsx。"),
@@ -1058,7 +1456,8 @@ def build_sample(seed: int = config.SAMPLE_SEED, plans_dir: Path = config.PLANS_
     columns, e.g. `_street`), and notes on the plans behind tasks_status."""
     root = np.random.default_rng(seed)
     r = dict(zip(("enterprises", "training", "drills", "hazards", "accidents", "economy",
-                  "compounds", "activities"), root.spawn(8)))
+                  "compounds", "activities", "staff", "complaints", "processes", "grades",
+                  "rescue", "recognitions", "gov"), root.spawn(15)))
     org = _org_units()
     ent = _enterprises(r["enterprises"], org)
     tasks, notes = task_reports(_load_catalogs(plans_dir), set(org["unit_id"]), seed)
@@ -1074,6 +1473,14 @@ def build_sample(seed: int = config.SAMPLE_SEED, plans_dir: Path = config.PLANS_
         "safety_activities": _activities(r["activities"], ent, org),
         "residential_compounds": _compounds(r["compounds"], org),
     }
+    frames["regulatory_staff"] = _regulatory_staff(r["staff"])
+    frames["staff_training"] = _staff_training(r["staff"], frames["regulatory_staff"])
+    frames["complaints"] = _complaints(r["complaints"], ent, org)
+    frames["chemical_processes"] = _chemical_processes(r["processes"], ent)
+    frames["standardization_grades"] = _standardization_grades(r["grades"], ent)
+    frames["rescue_capacity"] = _rescue_capacity(r["rescue"], ent, org)
+    frames["recognitions"] = _recognitions(r["recognitions"], ent)
+    frames["gov_activities"] = _gov_activities(r["gov"])
     return frames, notes
 
 
@@ -1086,16 +1493,17 @@ def _safe_to_replace(out_dir: Path) -> None:
     foreign = [p.name for p in out_dir.iterdir()
                if not (p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".txt"))]
     if foreign:
-        raise FileExistsError(f"拒绝清空含有其他内容的文件夹 / refusing to empty a folder that holds other "
-                              f"things than sample files: {out_dir} ({', '.join(sorted(foreign)[:5])})")
+        shown = ", ".join(sorted(foreign)[:5])
+        raise FileExistsError(f"拒绝清空含有其他内容的文件夹 / refusing to empty a folder that holds "
+                              f"other things than sample files: {out_dir} ({shown})")
 
 
 def generate_sample(out_dir: Path = config.SAMPLE_DIR, seed: int = config.SAMPLE_SEED, *,
                     plans_dir: Path = config.PLANS_DIR) -> list[Path]:
     """Write the sample district into out_dir (removed and rewritten); return the files, sorted."""
     out_dir = Path(out_dir)
-    frames, notes = build_sample(seed, plans_dir)
     _safe_to_replace(out_dir)
+    frames, notes = build_sample(seed, plans_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
