@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.publish import publish_quarterly
+from analysis.publish import publish
 from analysis.sample import generate_sample
 from analysis.warehouse import ingest
 
@@ -37,4 +37,4 @@ def reports_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def quarterly_report(warehouse, reports_dir) -> Path:
-    return publish_quarterly(PLAN, UNIT, PERIOD, reports_dir=reports_dir, db=warehouse)
+    return publish(PLAN, UNIT, PERIOD, reports_dir=reports_dir, db=warehouse)

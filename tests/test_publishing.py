@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.catalog import get_plan
-from analysis.publish import publish_quarterly
+from analysis.publish import publish
 from analysis.warehouse import ingest
 from tests.conftest import PERIOD, PLAN, UNIT
 
@@ -20,7 +20,7 @@ GENERATED = re.compile(r'<span class="generated-at">[^<]*</span>')
 
 def test_two_runs_identical_but_generation_time(warehouse, quarterly_report, reports_dir):
     first = quarterly_report.read_text(encoding="utf-8")
-    again = publish_quarterly(PLAN, UNIT, PERIOD, reports_dir=reports_dir, db=warehouse)
+    again = publish(PLAN, UNIT, PERIOD, reports_dir=reports_dir, db=warehouse)
     assert again == quarterly_report
     assert GENERATED.sub("", first) == GENERATED.sub("", again.read_text(encoding="utf-8"))
 
@@ -39,7 +39,7 @@ def evil_report(sample_dir, tmp_path_factory):
     wb.save(data / "org_units.xlsx")
     db = root / "w.duckdb"
     ingest([data], db=db)
-    return publish_quarterly(PLAN, UNIT, PERIOD, reports_dir=root / "reports", db=db)
+    return publish(PLAN, UNIT, PERIOD, reports_dir=root / "reports", db=db)
 
 
 def test_data_strings_are_escaped(evil_report):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -56,9 +57,13 @@ def templates(out: Annotated[Path, typer.Option(help="输出目录")] = DATA_DIR
         console.print(f"数据字典 → {dictionary}")
 
 
-def _print_problems(problems, report: Path | None = None) -> None:
+def _print_problems(problems, report: Path | None = None, total: int | None = None) -> None:
     """A table on a terminal; one `file:sheet:row:column` line per problem otherwise (grep-able
-    logs); optionally every problem as a UTF-8 CSV a clerk can open in Excel."""
+    logs); optionally the problems as a UTF-8 CSV a clerk can open in Excel. `total` counts also
+    the problems beyond the first PROBLEM_CAP of a sheet, which are not kept."""
+    from analysis.intake import PROBLEM_CAP
+
+    total = len(problems) if total is None else total
     if report:
         import csv
 
@@ -68,12 +73,12 @@ def _print_problems(problems, report: Path | None = None) -> None:
             w.writerows([p.file, p.sheet, p.row or "", p.column, p.value, p.rule, p.message] for p in problems)
     if console.is_terminal:
         tbl = Table("文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "规则 rule", "说明 message",
-                    title=t("cli.validate_problems", n=len(problems)))
+                    title=t("cli.validate_problems", n=total))
         for p in problems[:500]:
             tbl.add_row(p.file, p.sheet, "" if p.row is None else str(p.row), p.column, p.value, p.rule, p.message)
         console.print(tbl)
     else:
-        console.print(t("cli.validate_problems", n=len(problems)), soft_wrap=True)
+        console.print(t("cli.validate_problems", n=total), soft_wrap=True)
         for p in problems[:500]:
             where = ":".join(x for x in (p.file, p.sheet, "" if p.row is None else f"第{p.row}行", p.column) if x)
             console.print(f"{where}: [{p.rule}] {p.message}" + (f" (值: {p.value})" if p.value else ""),
@@ -81,6 +86,19 @@ def _print_problems(problems, report: Path | None = None) -> None:
     if len(problems) > 500:
         console.print(f"… 另有 {len(problems) - 500} 处问题 / {len(problems) - 500} more"
                       + (f"，全部问题见 {report}" if report else "，用 --report 导出全部"))
+    if total > len(problems):
+        console.print(f"（每个文件/工作表只列出前 {PROBLEM_CAP} 处问题，共 {total} 处 / only the first {PROBLEM_CAP} "
+                      f"problems of each sheet are listed, {total} in all）")
+
+
+@contextmanager
+def _row_progress(verb: str):
+    """A progress bar on stderr driven by rows read; yields the callback the warehouse calls."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(verb, total=None)
+        yield lambda label, done, expected: bar.update(task, description=f"{verb} {label}", completed=done,
+                                                       total=max(done, expected))
 
 
 @app.command()
@@ -93,11 +111,12 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或�
     from analysis.warehouse import validate as run
 
     try:
-        batches, problems = run(paths, db, encoding, ledger)
+        with _row_progress("校验 / checking") as progress:
+            batches, problems = run(paths, db, encoding, ledger, progress=progress)
     except AnalysisError as e:
         _fail(e)
     if problems:
-        _print_problems(problems, report)
+        _print_problems(problems, report, len(problems) + sum(b.omitted for b in batches))
         raise typer.Exit(1)
     console.print(t("cli.validate_ok", files=len({b.path for b in batches})))
 
@@ -109,21 +128,18 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目�
            ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None,
            report: ReportOption = None) -> None:
     """校验并在一个事务中导入数据仓库（全部成功或全部不写） / validate, then load all-or-nothing."""
-    from analysis.warehouse import IngestRejected, ingest as run
+    from analysis.warehouse import IngestRejected
+    from analysis.warehouse import ingest as run
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("导入 / loading", total=None)
-        try:
-            summaries = run(paths, db, encoding, ledger, progress=lambda b: bar.advance(task))
-        except IngestRejected as e:
-            bar.stop()
-            _print_problems(e.problems, report)
-            err.print("[bold red]未写入任何数据 / nothing was written[/]")
-            raise typer.Exit(1) from None
-        except AnalysisError as e:
-            bar.stop()
-            _fail(e)
+    try:
+        with _row_progress("导入 / loading") as progress:
+            summaries = run(paths, db, encoding, ledger, progress=progress)
+    except IngestRejected as e:
+        _print_problems(e.problems, report, e.total)
+        err.print("[bold red]未写入任何数据 / nothing was written[/]")
+        raise typer.Exit(1) from None
+    except AnalysisError as e:
+        _fail(e)
     tbl = Table("台账 ledger", "文件 files", "新增 imported", "更新 updated", "未变 ignored",
                 title=t("cli.ingest_done", files=sum(s.files for s in summaries)))
     for s in summaries:
@@ -174,20 +190,37 @@ def plans_check(files: Annotated[list[Path], typer.Argument(help="规划目录 Y
     raise typer.Exit(1 if bad else 0)
 
 
+def _publish(plan: str, unit: str | None, period: str | None, kind: str, out: Path, db: Path) -> None:
+    from analysis.publish import publish
+
+    try:
+        with console.status(f"正在生成 {plan} · {unit or '规划所属单位'} · {period or kind} …"):
+            path = publish(plan, unit, period, kind, out, db)
+    except AnalysisError as e:
+        _fail(e)
+    console.print(t("cli.report_done", path=path))
+    console.print(f"报告目录 / index: {out / 'index.html'}")
+
+
 @report_app.command("quarterly")
 def report_quarterly(plan: Annotated[str, typer.Option(help="规划 id，见 plans list")],
                      period: Annotated[str, typer.Option(help="评估季度，如 2025Q3")],
                      unit: Annotated[str | None, typer.Option(help="单位代码（默认为规划所属单位）")] = None,
                      out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
                      db: DbOption = WAREHOUSE) -> None:
-    """生成季度评估报告（HTML） / publish a quarterly assessment."""
-    from analysis.catalog import get_plan
-    from analysis.publish import publish_quarterly
+    """生成季度评估报告（HTML + Excel 计分板） / publish a quarterly assessment."""
+    _publish(plan, unit, period, "quarterly", out, db)
 
-    try:
-        unit_id = unit or get_plan(plan).plan.org_unit
-        with console.status(f"正在生成 {plan} · {unit_id} · {period} …"):
-            path = publish_quarterly(plan, unit_id, period, out, db)
-    except AnalysisError as e:
-        _fail(e)
-    console.print(t("cli.report_done", path=path))
+
+@report_app.command("review")
+def report_review(plan: Annotated[str, typer.Option(help="规划 id，见 plans list")],
+                  stage: Annotated[str, typer.Option(help="midterm（中期评估）或 final（总结评估）")],
+                  unit: Annotated[str | None, typer.Option(help="单位代码（默认为规划所属单位）")] = None,
+                  period: Annotated[str | None, typer.Option(help="评估至哪个季度（默认按规划的评估节点）")] = None,
+                  out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
+                  db: DbOption = WAREHOUSE) -> None:
+    """生成中期评估或总结评估报告 / publish a mid-term or final plan review."""
+    if stage not in ("midterm", "final"):
+        err.print("[red]--stage 须为 midterm 或 final / --stage must be midterm or final[/]")
+        raise typer.Exit(2)
+    _publish(plan, unit, period, stage, out, db)

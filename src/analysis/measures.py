@@ -95,6 +95,11 @@ def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date | None, da
     return {name: (first, cutoff if first is not None else None) for name, (first, _) in firsts.items()}
 
 
+def data_cutoff(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest date in any dated ledger: what the data can speak for."""
+    return max((last for _, last in _coverage(con).values() if last is not None), default=None)
+
+
 def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.DataFrame:
     """Long frame: measure, window, unit_id, period, value — every unit × quarter, zeros filled
     where the ledger covers the period, NaN where it does not."""

@@ -147,7 +147,7 @@ def _target_level(ind: Indicator, value: float | None, baseline: float) -> float
     return value
 
 
-def _met(direction: str, value: float, target: float) -> bool:
+def target_met(direction: str, value: float, target: float) -> bool:
     return value >= target - 1e-9 if direction == "higher" else value <= target + 1e-9
 
 
@@ -232,7 +232,7 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
             status = BEHIND if value == yoy else OFF_TRACK
     elif target is None:
         status, method = NO_DATA, "none"
-    elif _met(ind.direction, value, target):
+    elif target_met(ind.direction, value, target):
         status = ACHIEVED
     elif start_value is None or math.isnan(start_value):
         status, method = NO_DATA, "none"
@@ -255,7 +255,7 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
 
     projected = _projection(series, q, target_by) if kind not in (
         TargetKind.none_allowed, TargetKind.year_on_year_decline) else None
-    likely = None if projected is None or target is None else _met(ind.direction, projected, target)
+    likely = None if projected is None or target is None else target_met(ind.direction, projected, target)
     if status == ACHIEVED and likely is None:
         likely = True
 

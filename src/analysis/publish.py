@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -20,8 +20,9 @@ from analysis.engines import IPCKernelManager
 from analysis.errors import ReportError, WarehouseError
 from analysis.labels import t
 from analysis.markup import esc, table
-from analysis.measures import materialize
+from analysis.measures import data_cutoff, materialize
 from analysis.periods import Quarter
+from analysis.review import STAGES, review_quarter
 from analysis.site import build_index, pop_summary, write_sidecar
 from analysis.warehouse import connect, ensure_schema, fetch_one
 
@@ -107,15 +108,18 @@ def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[d
     return out
 
 
-def report_path(reports_dir: Path, plan_id: str, unit_id: str, period: str) -> Path:
-    return reports_dir / plan_id / unit_id / f"{period}.html"
+NOTEBOOKS = {"quarterly": "quarterly_assessment.ipynb", "midterm": "plan_review.ipynb", "final": "plan_review.ipynb"}
+"""Report kind -> notebook; reviews share one notebook with a `stage` parameter."""
 
 
-def publish_quarterly(plan_id: str, unit_id: str, period: str, reports_dir: Path = REPORTS_DIR,
-                      db: Path = WAREHOUSE) -> Path:
-    """Compute the plan's measures (cached in the warehouse), run the notebook, write the HTML."""
-    catalog = get_plan(plan_id)
-    q = Quarter.parse(period)
+def report_path(reports_dir: Path, plan_id: str, unit_id: str, period: str, kind: str = "quarterly") -> Path:
+    name = f"{period}.html" if kind == "quarterly" else f"{kind}_{period}.html"
+    return reports_dir / plan_id / unit_id / name
+
+
+def _prepare(catalog, unit_id: str, db: Path) -> tuple[list[dict], date | None]:
+    """Check the unit, bring the plan's measure cache up to date; the inputs for the provenance
+    footer and the data cut-off date."""
     if not db.exists():
         raise WarehouseError(f"数据仓库不存在 / warehouse not found: {db}; run `python -m analysis ingest` first")
     with connect(db) as con:
@@ -126,13 +130,38 @@ def publish_quarterly(plan_id: str, unit_id: str, period: str, reports_dir: Path
         materialize(con, catalog)
         inputs = con.execute("SELECT ledger, name, sheet, rows, sha256 FROM _files ORDER BY ledger, name, sheet"
                              ).fetchdf().to_dict("records")
-    out = report_path(reports_dir, plan_id, unit_id, str(q))
-    params = {"plan": plan_id, "unit": unit_id, "period": str(q), "db": str(db),
-              "scoreboard": str(out.with_suffix(".xlsx"))}
-    nb = execute("quarterly_assessment.ipynb", params, out.with_suffix(".ipynb"))
-    title = t("report.quarterly_title", plan=catalog.plan.title) + f" · {unit_id} · {q}"
+        cutoff = data_cutoff(con)
+    return inputs, cutoff
+
+
+def publish(plan_id: str, unit_id: str | None = None, period: str | None = None, kind: str = "quarterly",
+            reports_dir: Path = REPORTS_DIR, db: Path = WAREHOUSE) -> Path:
+    """Compute the plan's measures (cached in the warehouse), run the kind's notebook, write the
+    HTML (+ executed notebook, summary JSON, Excel scoreboard for quarterlies) and the index.
+
+    kind: quarterly (needs `period`), midterm or final (period from the plan's milestones)."""
+    if kind not in NOTEBOOKS:
+        raise ReportError(f"未知的报告类型 / unknown report kind {kind!r}; expected {', '.join(NOTEBOOKS)}")
+    catalog = get_plan(plan_id)
+    unit_id = unit_id or catalog.plan.org_unit
+    inputs, cutoff = _prepare(catalog, unit_id, db)
+    if kind == "quarterly":
+        if not period:
+            raise ReportError("季度评估须指定 --period，如 2025Q3 / a quarterly report needs --period")
+        q = Quarter.parse(period)
+        title = t("report.quarterly_title", plan=catalog.plan.title)
+    else:
+        q = Quarter.parse(period) if period else review_quarter(catalog, kind, cutoff)
+        title = t("report.review_title", plan=catalog.plan.title, stage=STAGES[kind])
+    out = report_path(reports_dir, plan_id, unit_id, str(q), kind)
+    params = {"plan": plan_id, "unit": unit_id, "period": str(q), "db": str(db)}
+    if kind == "quarterly":
+        params["scoreboard"] = str(out.with_suffix(".xlsx"))
+    else:
+        params["stage"] = kind
+    nb = execute(NOTEBOOKS[kind], params, out.with_suffix(".ipynb"))
     summary = pop_summary(nb)
-    export_html(nb, out, title, inputs, reports_dir)
+    export_html(nb, out, f"{title} · {unit_id} · {q}", inputs, reports_dir)
     if summary:
         write_sidecar(out, summary)
     build_index(reports_dir, report_css())

@@ -77,9 +77,12 @@ def _window(ctx: ReportContext, indicator_id: str) -> str:
     return ind.window if ctx.catalog.measures[ind.numerator].date else "stock"
 
 
-def scorecard(ctx: ReportContext) -> str:
-    card = ctx.card[ctx.card["headline"]] if ctx.card["headline"].any() else ctx.card
-    body = note("核心指标为规划目录中标注的重点指标；全部指标见“分行动指标进展”。") + indicator_table(ctx, card)
+def scorecard(ctx: ReportContext, headline_only: bool = True) -> str:
+    if headline_only and ctx.card["headline"].any():
+        card, text = ctx.card[ctx.card["headline"]], "核心指标为规划目录中标注的重点指标；全部指标见“分行动指标进展”。"
+    else:
+        card, text = ctx.card, "规划目录中的全部量化指标。"
+    body = note(text) + indicator_table(ctx, card)
     return section(t("report.scorecard"), body, anchor="scorecard")
 
 
@@ -238,13 +241,14 @@ def tasks(ctx: ReportContext) -> str:
     return section(t("report.tasks"), body, anchor="tasks")
 
 
-def narrative(ctx: ReportContext) -> str:
+def narrative(ctx: ReportContext, title: str | None = None) -> str:
     d = draft(ctx.card, ctx.tasks, ctx.ranking, ctx.accident_row, len(ctx.missing_denominators), len(ctx.outliers))
     parts = [f'<p class="draft-mark">{esc(t("report.draft"))}</p>']
     for title, items in (("主要成效", d.achievements), ("存在问题", d.problems), ("下步建议", d.actions)):
         lis = "".join(f"<li>{esc(x)}</li>" for x in items) or "<li>—</li>"
         parts.append(f"<h3>{title}</h3><ol>{lis}</ol>")
-    return section(t("report.narrative"), '<div class="narrative">' + "".join(parts) + "</div>", anchor="narrative")
+    return section(title or t("report.narrative"), '<div class="narrative">' + "".join(parts) + "</div>",
+                   anchor="narrative")
 
 
 def method() -> str:
