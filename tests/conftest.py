@@ -38,3 +38,16 @@ def reports_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def quarterly_report(warehouse, reports_dir) -> Path:
     return publish(PLAN, UNIT, PERIOD, reports_dir=reports_dir, db=warehouse)
+
+
+KINDS = ("quarterly", "midterm", "final")
+
+
+@pytest.fixture(scope="session")
+def all_reports(warehouse, reports_dir) -> dict[tuple[str, str], Path]:
+    """Every plan catalog × report kind, published once (quarterlies for PERIOD)."""
+    from analysis.catalog import plan_files
+
+    return {(plan, kind): publish(plan, None, PERIOD if kind == "quarterly" else None, kind,
+                                  reports_dir=reports_dir, db=warehouse)
+            for plan in plan_files() for kind in KINDS}

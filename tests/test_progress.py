@@ -93,6 +93,12 @@ def test_target_met_at_baseline_is_achieved():
     assert a.status == "achieved"
 
 
+def test_met_at_start_then_lost_is_deterioration():
+    c = make_catalog({**COVERAGE, "baseline": {"value": 70}})
+    a = assess(c.indicators[0], c, values({"2024Q4": 55.0}), "U", Quarter(2024, 4))
+    assert (a.status, a.method) == ("off_track", "regression")
+
+
 def test_zero_baseline_uses_linear_ratio():
     c = make_catalog({**COVERAGE, "baseline": {"value": 0}})
     a = assess(c.indicators[0], c, values({"2024Q2": 30.0}), "U", Quarter(2024, 2))

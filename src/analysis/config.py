@@ -24,3 +24,5 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
 SAMPLE_SEED = 20240328
 """Seed of the fictional sample district (the date seed 000 was issued)."""
+SAMPLE_MARK = "示例数据"
+"""org_units.kind of the sample district's root unit: reports made from it say 示例数据 on every page."""

@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.accidents import accident_frame
 from analysis.catalog import Catalog, get_plan
-from analysis.config import WAREHOUSE
+from analysis.config import SAMPLE_MARK, WAREHOUSE
 from analysis.errors import WarehouseError
 from analysis.measures import catalog_digest, compute_measures, data_version, load_values
 from analysis.periods import Quarter
@@ -20,10 +20,6 @@ from analysis.quality import cross_section_outliers, missing_denominators, repor
 from analysis.ranking import composite, unit_cards, weights
 from analysis.tasks import task_table
 from analysis.warehouse import connect, fetch_one
-
-SAMPLE_MARK = "示例数据"
-"""org_units.kind of the sample district's root: reports made from it say so on every page."""
-
 
 @dataclass
 class ReportContext:

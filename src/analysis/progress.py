@@ -236,6 +236,8 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
         status = ACHIEVED
     elif start_value is None or math.isnan(start_value):
         status, method = NO_DATA, "none"
+    elif target_met(ind.direction, start_value, target):
+        status, method = OFF_TRACK, "regression"  # met at the phase start, lost since: deterioration
     else:
         years = _years(start_date, q.end)
         direction = 1.0 if ind.direction == "higher" else -1.0
@@ -295,3 +297,29 @@ def time_progress_of_plan(catalog: Catalog, q: Quarter) -> float:
     """序时进度 of the whole plan at the end of quarter q."""
     p = catalog.plan.period
     return min(1.0, max(0.0, (q.end - p.start).days / (p.end - p.start).days))
+
+
+def indicator_frame(catalog: Catalog, values: pd.DataFrame) -> pd.DataFrame:
+    """Every indicator for every unit and quarter at once: indicator_id, unit_id, period,
+    numerator, denominator, value (the same arithmetic as `indicator_series`, vectorised)."""
+    frames = []
+    for ind in catalog.indicators:
+        parts = {}
+        for role, mid in (("numerator", ind.numerator), ("denominator", ind.denominator)):
+            if mid is None:
+                continue
+            window = ind.window if catalog.measures[mid].date else STOCK
+            sel = values[(values["measure"] == mid) & (values["window"] == window)]
+            parts[role] = sel.set_index(["unit_id", "period"])["value"].astype(float)
+        f = pd.DataFrame(parts)
+        if "denominator" in f:
+            den = f["denominator"].where(f["denominator"] > 0)
+            f["value"] = f["numerator"] / den * ind.factor
+        else:
+            f["denominator"] = np.nan
+            f["value"] = f["numerator"] * ind.factor
+        f = f.reset_index()
+        f.insert(0, "indicator_id", ind.id)
+        frames.append(f)
+    cols = ["indicator_id", "unit_id", "period", "numerator", "denominator", "value"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)

@@ -307,7 +307,7 @@ def _frame(ledger: str, cols: dict[str, object], **internal) -> pd.DataFrame:
 
 def _org_units() -> pd.DataFrame:
     """District, streets/towns and their communities/villages (parent_id links them)."""
-    rows = [(DISTRICT_ID, DISTRICT_NAME, None, "区县", "市辖区")]
+    rows = [(DISTRICT_ID, DISTRICT_NAME, None, "区县", config.SAMPLE_MARK)]  # every report says 示例数据
     for s in STREETS:
         rows.append((s.id, s.name, DISTRICT_ID, s.level, "城市街道" if s.level == "街道" else "涉农镇"))
         for i, leaf in enumerate(s.leaves, 1):
@@ -1272,7 +1272,6 @@ def task_reports(catalogs: Sequence[Catalog], units: Collection[str], seed: int 
     Each plan draws from its own generator (seed + plan id), so adding a plan changes no other.
     Returns the typed frame and notes for the README (plans covered, plans or tasks left out)."""
     rows, notes = [], []
-    seen: set[tuple[str, str]] = set()
     for cat in catalogs:
         plan = cat.plan
         if plan.org_unit not in units:
@@ -1290,20 +1289,12 @@ def task_reports(catalogs: Sequence[Catalog], units: Collection[str], seed: int 
         rng = np.random.default_rng([seed, zlib.crc32(plan.id.encode("utf-8"))])
         due = [i for i, t in enumerate(cat.tasks) if t.deadline <= last.end]
         late = set(rng.permutation(due)[:round(LATE_SHARE * len(due))].tolist()) if due else set()
-        clashes = []
         for i, task in enumerate(cat.tasks):
-            if (task.id, plan.org_unit) in seen:  # the ledger has no plan column: ids must differ
-                clashes.append(task.id)
-                continue
-            seen.add((task.id, plan.org_unit))
             start, done = _task_course(rng, plan.period.start, quarters[0].end, task.deadline,
                                        i in late)
             for q in quarters:
                 state = _task_state(q.end, start, done, task.deadline)
-                rows.append((task.id, plan.org_unit, q.end, *state))
-        if clashes:
-            notes.append(f"{plan.id}：{len(clashes)} 项任务编号（{clashes[0]}…{clashes[-1]}）与同一单位的其他"
-                         f"计划重复，未生成（重点任务进展台账没有计划编号列）")
+                rows.append((plan.id, task.id, plan.org_unit, q.end, *state))
     names = [c.name for c in LEDGERS["tasks_status"].columns]
     t = pd.DataFrame(rows, columns=names)
     t = t.sort_values("reported_on", kind="stable", ignore_index=True)

@@ -12,22 +12,22 @@ STATE_ORDER = ("overdue", "no_report", "not_started", "in_progress", "done_late"
 """Overdue first: the order the task table is sorted in."""
 
 
-def latest_reports(con: duckdb.DuckDBPyConnection, unit_id: str, q: Quarter) -> pd.DataFrame:
-    """Each task's most recent report by the unit on or before the quarter end."""
+def latest_reports(con: duckdb.DuckDBPyConnection, plan_id: str, unit_id: str, q: Quarter) -> pd.DataFrame:
+    """Each of the plan's tasks' most recent report by the unit on or before the quarter end."""
     return con.execute("""
         SELECT task_id, progress, completed_on, note, reported_on FROM tasks_status
-        WHERE unit_id = ? AND reported_on <= ?
+        WHERE plan_id = ? AND unit_id = ? AND reported_on <= ?
         QUALIFY row_number() OVER (PARTITION BY task_id ORDER BY reported_on DESC) = 1""",
-                       [unit_id, q.end]).fetchdf()
+                       [plan_id, unit_id, q.end]).fetchdf()
 
 
 def task_table(con: duckdb.DuckDBPyConnection, catalog: Catalog, unit_id: str, q: Quarter) -> pd.DataFrame:
     """One row per catalog task with its state at the quarter end; overdue first, then by deadline.
 
     Tasks are reported by the plan's own unit; a report for another unit falls back to those."""
-    reports = latest_reports(con, unit_id, q)
+    reports = latest_reports(con, catalog.plan.id, unit_id, q)
     if reports.empty and unit_id != catalog.plan.org_unit:
-        reports = latest_reports(con, catalog.plan.org_unit, q)
+        reports = latest_reports(con, catalog.plan.id, catalog.plan.org_unit, q)
     by_id = reports.set_index("task_id").to_dict("index") if not reports.empty else {}
     rows = []
     for t in catalog.tasks:

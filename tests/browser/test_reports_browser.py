@@ -1,4 +1,4 @@
-"""The quarterly report in real Chromium, offline: charts draw, nothing leaves the machine."""
+"""Reports in real Chromium, offline: charts draw, nothing leaves the machine, no console errors."""
 
 import pytest
 
@@ -28,3 +28,21 @@ def test_quarterly_report_renders_offline(quarterly_report, reports_dir, served,
     assert offline_page.blocked == [], f"requests left the machine: {offline_page.blocked}"
     assert offline_page.errors == [], f"console errors: {offline_page.errors}"
     page.screenshot(path=str(screenshot_dir() / f"quarterly_{PLAN}_{UNIT}_{PERIOD}.png"), full_page=False)
+
+
+def test_every_report_kind_draws_offline(all_reports, reports_dir, served, browser):
+    """Each plan × kind in real Chromium: charts drawn, no request off the machine, no console error."""
+    from .conftest import OfflinePage
+
+    shots = screenshot_dir()
+    for (plan, kind), path in sorted(all_reports.items()):
+        page = OfflinePage(browser, served)
+        page.page.goto(f"{served}/{path.relative_to(reports_dir).as_posix()}", wait_until="load")
+        page.page.wait_for_selector(".js-plotly-plot g.trace", timeout=20_000)
+        drawn, total = page.page.evaluate("""() => { const all = [...document.querySelectorAll('.js-plotly-plot')];
+            return [all.filter(d => d.querySelector('g.trace path')).length, all.length]; }""")
+        assert total > 0 and drawn == total, (plan, kind, drawn, total)
+        assert page.blocked == [], (plan, kind, page.blocked)
+        assert page.errors == [], (plan, kind, page.errors)
+        page.page.screenshot(path=str(shots / f"{kind}_{plan}.png"))
+        page.close()
