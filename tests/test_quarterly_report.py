@@ -98,11 +98,15 @@ def test_report_has_sections_and_provenance(html, sample_dir):
     assert f"<code>{PLAN}</code>" in html and f"<code>{PERIOD}</code>" in html
     # offline: no remote script or stylesheet
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)
-    assert "<img class=\"chart-static\"" in html
+    assert re.search(r'<img[^>]*class="chart-static"[^>]*src="data:image/png;base64,', html)
 
 
-def test_overdue_tasks_are_marked(html):
+def test_overdue_tasks_are_marked_and_first(all_reports):
+    """The national plan has overdue tasks in the sample at 2025Q3: red rows, first within each lead unit."""
+    html = all_reports[("national_2024_2026", "quarterly")].read_text(encoding="utf-8")
     overdue = re.findall(r'<tr class="overdue" data-task="(T\d+)"', html)
-    assert overdue, "the sample has overdue tasks and they are marked"
-    first_task_row = re.search(r'<tr[^>]*data-task="(T\d+)"', html).group(1)
-    assert first_task_row == overdue[0], "overdue tasks come first"
+    assert overdue
+    for block in re.findall(r"<h3>[^<]*</h3><table class=\"tasks\">.*?</table>", html, re.S):
+        states = re.findall(r'<tr(?: class="(overdue)")? data-task=', block)
+        first_other = next((i for i, s in enumerate(states) if s != "overdue"), len(states))
+        assert all(s != "overdue" for s in states[first_other:]), "overdue tasks come first in every group"
