@@ -5,6 +5,7 @@ turns every problem into one CatalogError that names the file and the field."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -283,13 +284,18 @@ def load_plan(path: str | Path) -> Catalog:
         raise CatalogError(_format_validation(path, e)) from None
 
 
-def plan_files(plans_dir: Path = PLANS_DIR) -> dict[str, Path]:
+def plans_dir() -> Path:
+    """params/plans, or the folder named by ANALYSIS_PLANS_DIR (catalogs kept elsewhere)."""
+    return Path(os.environ.get("ANALYSIS_PLANS_DIR") or PLANS_DIR)
+
+
+def plan_files(folder: Path | None = None) -> dict[str, Path]:
     """Plan id (file stem) -> catalog path."""
-    return {p.stem: p for p in sorted(plans_dir.glob("*.yaml"))}
+    return {p.stem: p for p in sorted((folder or plans_dir()).glob("*.yaml"))}
 
 
-def get_plan(plan_id: str, plans_dir: Path = PLANS_DIR) -> Catalog:
-    files = plan_files(plans_dir)
+def get_plan(plan_id: str, folder: Path | None = None) -> Catalog:
+    files = plan_files(folder)
     if plan_id not in files:
         known = "、".join(files) or "(无)"
         raise CatalogError(f"未知的计划 / unknown plan {plan_id!r}; 可选 / known: {known}")

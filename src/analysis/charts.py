@@ -79,7 +79,7 @@ def trend_figure(series: pd.DataFrame, a: dict, phases: list[tuple[str, float]])
     s = series.dropna(subset=["value"])
     fig.add_trace(go.Scatter(x=list(s.index), y=s["value"].round(4).tolist(), mode="lines+markers",
                              name="实际值", line={"color": "#2f6fb0", "width": 2.5}))
-    if a["expected"] is not None and a["path_start_value"] is not None:
+    if pd.notna(a["expected"]) and pd.notna(a["path_start_value"]) and pd.notna(a["target_by"]):
         fig.add_trace(go.Scatter(
             x=[a["path_start"], str(Quarter.of(a["target_by"]))], y=[a["path_start_value"], a["target"]],
             mode="lines", name="序时路径", line={"color": "#c77700", "dash": "dash"}))
