@@ -29,6 +29,7 @@ sample: venv ## generate the fictional sample district under data/sample/
 
 ingest: sample ## load the sample ledgers into data/warehouse.duckdb
 	$(PY) -m analysis ingest data/sample
+	$(PY) -m analysis reference
 
 report: ingest ## publish the quarterly assessment (PLAN, UNIT, PERIOD overridable)
 	$(PY) -m analysis report quarterly --plan $(PLAN) --unit $(UNIT) --period $(PERIOD)

@@ -9,7 +9,8 @@ import pytest
 
 from analysis.publish import publish
 from analysis.sample import generate_sample
-from analysis.warehouse import ingest
+from analysis.reference import load_reference, store
+from analysis.warehouse import connect, ingest
 
 PLAN = "quanfu_2024_2026"
 UNIT = "SLQ-QF"
@@ -27,6 +28,8 @@ def sample_dir(tmp_path_factory) -> Path:
 def warehouse(sample_dir, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     ingest([sample_dir], db=db)
+    with connect(db) as con:
+        store(con, load_reference())
     return db
 
 

@@ -224,3 +224,19 @@ def report_review(plan: Annotated[str, typer.Option(help="规划 id，见 plans 
         err.print("[red]--stage 须为 midterm 或 final / --stage must be midterm or final[/]")
         raise typer.Exit(2)
     _publish(plan, unit, period, stage, out, db)
+
+
+@app.command()
+def reference(path: Annotated[Path | None, typer.Argument(help="参考数据 CSV（默认 data/reference/china_national_safety.csv）")] = None,
+              db: DbOption = WAREHOUSE) -> None:
+    """导入全国参考数据（国家统计公报等，含来源） / load the published national reference figures."""
+    from analysis.reference import REFERENCE_FILE, load_reference, store
+    from analysis.warehouse import connect
+
+    try:
+        ref = load_reference(path or REFERENCE_FILE)
+        with connect(db) as con:
+            n = store(con, ref)
+    except AnalysisError as e:
+        _fail(e)
+    console.print(f"已导入全国参考数据 {n} 条 / {n} reference figures → {db}")

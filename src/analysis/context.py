@@ -18,6 +18,7 @@ from analysis.periods import Quarter
 from analysis.progress import scorecard
 from analysis.quality import cross_section_outliers, missing_denominators, reporting
 from analysis.ranking import composite, unit_cards, weights
+from analysis.reference import stored_rates
 from analysis.tasks import task_table
 from analysis.warehouse import connect, fetch_one
 
@@ -38,6 +39,8 @@ class ReportContext:
     outliers: pd.DataFrame
     missing_denominators: pd.DataFrame
     is_sample: bool
+    national: pd.DataFrame | None
+    """National reference rates by year (None when the reference series is not loaded)."""
 
     @classmethod
     def load(cls, plan: str, unit: str, period: str, db: str | Path | None = None) -> ReportContext:
@@ -54,6 +57,7 @@ class ReportContext:
                                    [unit]).fetchdf()
             report_rates = reporting(con, unit, q, Quarter(q.year, 1))
             is_sample = fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
+            national = stored_rates(con)
         card = scorecard(catalog, values, unit, q)
         child_cards = unit_cards(catalog, values, children, q)
         ranking = composite(child_cards, weights(catalog))
@@ -61,7 +65,7 @@ class ReportContext:
         own = card.assign(unit_id=unit, unit_name=found[0])
         missing = missing_denominators(pd.concat([own, child_cards], ignore_index=True), catalog, unit)
         return cls(catalog, unit, found[0], q, values, card, tasks, accidents, children, child_cards, ranking,
-                   report_rates, outliers, missing, bool(is_sample))
+                   report_rates, outliers, missing, bool(is_sample), national)
 
     def summary(self, kind: str) -> dict:
         """What the report index shows for this report."""

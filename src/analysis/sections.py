@@ -148,6 +148,7 @@ def accidents(ctx: ReportContext) -> str:
             + table(["项目", ytd, "上年同期", "同比"], counts, cls="accidents")
             + table(["死亡率指标", "近四季度", "95%置信区间", "死亡人数", "分母", "上年同期"], rates,
                     cls="rates", row_attrs=attrs))
+    body += _national_note(ctx)
     kids = ctx.accidents[ctx.accidents["unit_id"].isin(ctx.children["unit_id"])]
     f = funnel(kids, "deaths_per_gdp_num", "deaths_per_gdp_den")
     if f:
@@ -158,6 +159,21 @@ def accidents(ctx: ReportContext) -> str:
             "漏斗图按各单位 GDP 规模给出随机波动的范围：落在虚线（95%）或点线（99.8%）之外的单位才与总体水平有实质差异。"
             + (f"高于 99.8% 控制限：{'、'.join(flagged)}。" if flagged else "目前没有单位超出 99.8% 控制限。"))
     return section("生产安全事故情况", body, anchor="accidents")
+
+
+def _national_note(ctx: ReportContext) -> str:
+    """The latest published national figure of each rate up to the report's year, with its year."""
+    if ctx.national is None:
+        return ""
+    parts = []
+    for col, (name, _filter, _den, _factor, unit, _agg) in RATES.items():
+        s = ctx.national[col].dropna()
+        s = s[s.index <= ctx.quarter.year]
+        if len(s):
+            year = int(s.index[-1])
+            rough = "，死亡人数为公布的约数" if col == "deaths_per_gdp" and "rounded" in ctx.national.loc[year, "deaths_note"] else ""
+            parts.append(f"{name} {s.iloc[-1]:.4f} {unit}（{year}年{rough}）")
+    return note("全国参照（国家统计局统计公报、应急管理部发布）：" + "；".join(parts) + "。") if parts else ""
 
 
 def ranking(ctx: ReportContext) -> str:
