@@ -210,6 +210,8 @@ LEDGERS: dict[str, Ledger] = {
             C("industry_workers", "工矿商贸从业人员数", "int", min_value=0),
             C("motor_vehicles", "机动车保有量", "int", min_value=0),
             C("population", "常住人口", "int", min_value=0),
+            C("reported_on", "报送日期", "date", required=False,
+              description="单位报送本季度数据的日期；用于及时率，留空时按导入仓库的时间计"),
         ), date_column="quarter_end", description="亿元GDP、十万人、万车死亡率的分母。"),
         Ledger("tasks_status", "重点任务进展", ("plan_id", "task_id", "unit_id", "reported_on"), (
             C("plan_id", "规划编号", description="params/plans/ 中规划目录的编号，如 quanfu_2024_2026"),

@@ -49,14 +49,14 @@ def cross_section_outliers(cards: pd.DataFrame) -> pd.DataFrame:
 
 def reporting(con: duckdb.DuckDBPyConnection, unit_id: str, q: Quarter, since: Quarter) -> pd.DataFrame:
     """Economy reports of the street/town units at or under `unit_id`, quarter by quarter from
-    `since` to `q`: expected, received, on time (received within ON_TIME_DAYS, judged by the load
-    time of the file that delivered it) — per reporting unit."""
+    `since` to `q`: expected, received, on time (submitted within ON_TIME_DAYS; the submission
+    date is the row's 报送日期, else the load time of the file that delivered it) — per unit."""
     quarters = quarter_range(since, q)
     units = con.execute("""
         SELECT o.unit_id, o.name FROM org_units o JOIN org_closure c ON c.descendant_id = o.unit_id
         WHERE c.ancestor_id = ? AND o.level IN ('街道', '镇') ORDER BY o.unit_id""", [unit_id]).fetchdf()
     got = con.execute("""
-        SELECT e.unit_id, e.quarter_end, min(f.loaded_at) AS first_loaded
+        SELECT e.unit_id, e.quarter_end, min(coalesce(e.reported_on, CAST(f.loaded_at AS DATE))) AS first_loaded
         FROM economy e JOIN _files f ON f.file_id = e._file_id
         WHERE e.quarter_end BETWEEN ? AND ? GROUP BY ALL""", [since.start, q.end]).fetchdf()
     seen = {(r.unit_id, pd.Timestamp(r.quarter_end).date()): r.first_loaded for r in got.itertuples()}

@@ -810,9 +810,13 @@ def _economy(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
             rows.append((s.id, q_end[j], round(float(gdp[j]), 2), int(workers[j]), int(cars[j]),
                          int(pop[j])))
     e = pd.DataFrame(rows, columns=["unit_id", "day", "gdp", "workers", "cars", "pop"])
+    # submitted 5–15 days after the quarter; one report in ten (one in three in 唐泉镇) weeks late
+    slow = np.where(e["unit_id"].to_numpy() == "SLQ-TQ", .33, .1)
+    delay = np.where(rng.random(len(e)) < slow, rng.integers(20, 46, len(e)), rng.integers(5, 16, len(e)))
     return _frame("economy", {
         "unit_id": e["unit_id"], "quarter_end": e["day"].to_numpy(float), "gdp": e["gdp"],
-        "industry_workers": e["workers"], "motor_vehicles": e["cars"], "population": e["pop"]})
+        "industry_workers": e["workers"], "motor_vehicles": e["cars"], "population": e["pop"],
+        "reported_on": (e["day"] + delay).to_numpy(float)})
 
 
 _COMPOUND_PREFIX = ("锦绣", "阳光", "翠苑", "金色", "华府", "御景", "和谐", "幸福", "康桥", "明湖", "丽景",
