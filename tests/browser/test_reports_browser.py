@@ -1,5 +1,7 @@
 """Reports in real Chromium, offline: charts draw, nothing leaves the machine, no console errors."""
 
+import shutil
+
 import pytest
 
 from tests.conftest import PERIOD, PLAN, UNIT
@@ -46,3 +48,18 @@ def test_every_report_kind_draws_offline(all_reports, reports_dir, served, brows
         assert page.errors == [], (plan, kind, page.errors)
         page.page.screenshot(path=str(shots / f"{kind}_{plan}.png"))
         page.close()
+
+
+def test_quarterly_report_prints(quarterly_report, reports_dir, served, offline_page, tmp_path):
+    """Print layout: navigation hidden, charts kept, a multi-page A4 PDF from real Chromium."""
+    page = offline_page.page
+    page.goto(f"{served}/{quarterly_report.relative_to(reports_dir).as_posix()}", wait_until="load")
+    page.wait_for_selector(".js-plotly-plot g.trace", timeout=20_000)
+    page.emulate_media(media="print")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('nav.toc')).display") == "none"
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.js-plotly-plot')).display") != "none"
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    pages = pdf.read_bytes().count(b"/Type /Page") - pdf.read_bytes().count(b"/Type /Pages")
+    assert pages >= 5
+    shutil.copy(pdf, screenshot_dir() / "quarterly_print.pdf")
