@@ -97,7 +97,7 @@ def _row_progress(verb: str):
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task(verb, total=None)
-        yield lambda label, done, expected: bar.update(task, description=f"{verb} {label}", completed=done,
+        yield lambda label, done, expected: bar.update(task, description=label, completed=done,
                                                        total=max(done, expected))
 
 

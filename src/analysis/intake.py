@@ -1,32 +1,46 @@
 """Reading ledger files as units deliver them (Excel/CSV, GBK or UTF-8, Chinese dates, full-width
-digits) into typed frames, collecting every problem with file, sheet, row, column and rule."""
+digits) into typed chunks, collecting every problem with file, sheet, row, column and rule.
+
+Cells are parsed a column at a time: a vectorised fast path takes the clean values (ISO dates,
+plain numbers, 是/否) and only the residue it cannot read goes through the per-cell parsers that
+understand Chinese dates, full-width digits, “60%” and Excel serials, so a cell gets the same
+value and the same message whichever path it takes. Keys and references are checked across all
+files by the warehouse."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from io import StringIO
+from functools import cache
+from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
+from analysis import csvstream
 from analysis.errors import LedgerError
-from analysis.ledgers import LEDGERS, Ledger
+from analysis.ledgers import LEDGERS, Column, Ledger
 
 SUPPORTED = (".csv", ".xlsx")
 LEGACY = (".xls", ".xlsm", ".et", ".ods")
 """Spreadsheet formats units send that we ask them to re-save as .xlsx."""
 HELPER_SHEETS = {"填表说明", "代码表"}
 """Sheets of our own templates that hold instructions and code lists, not data."""
-EARLIEST = date(2000, 1, 1)
+PROBLEM_CAP = 1000
+"""Problems kept per sheet for display and the --report CSV; all of them are counted."""
+LATEST = date(2099, 12, 31)
+"""Dates that may lie ahead (deadlines) must still fall in this century."""
 _TRUE = {"是", "y", "yes", "true", "1", "√", "有", "t"}
 _FALSE = {"否", "n", "no", "false", "0", "×", "无", "f"}
 _DATE_PATTERNS = (
@@ -35,6 +49,10 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _EXCEL_EPOCH = date(1899, 12, 30)
+_ARROW = {"str": pyarrow.string(), "int": pyarrow.int64(), "float": pyarrow.float64(),
+          "date": pyarrow.date32(), "bool": pyarrow.bool_()}
+_PANDAS = {pyarrow.string(): pd.StringDtype(), pyarrow.int64(): pd.Int64Dtype(),
+           pyarrow.float64(): pd.Float64Dtype(), pyarrow.bool_(): pd.BooleanDtype()}
 
 
 @dataclass(frozen=True)
@@ -53,16 +71,58 @@ class Problem:
 
 @dataclass
 class Batch:
-    """One sheet of one file, parsed into the ledger's typed columns."""
+    """One sheet of one file: where it came from, how many data rows it has, what is wrong."""
 
     path: Path
     sheet: str
     ledger: Ledger
     sha256: str
+    n_rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    """The first PROBLEM_CAP problems found in the sheet."""
+    problem_count: int = 0
+    frame: pd.DataFrame | None = None
+    """The whole sheet in the ledger's typed columns; only read_ledger_file keeps it."""
+    rows: np.ndarray | None = None
+    """Row number of each frame row as the clerk sees it in Excel / a text editor."""
+
+    @property
+    def label(self) -> str:
+        return self.path.name + (f" [{self.sheet}]" if self.sheet else "")
+
+    @property
+    def omitted(self) -> int:
+        """Problems counted but not kept."""
+        return self.problem_count - len(self.problems)
+
+    def add(self, count: int, problems: Iterable[Problem]) -> None:
+        """Count `count` problems and keep those that fit under PROBLEM_CAP; the iterable is
+        consumed no further, so problems beyond the cap are never built."""
+        self.problems.extend(islice(problems, max(0, PROBLEM_CAP - len(self.problems))))
+        self.problem_count += count
+
+    def problem(self, row: int | None, column: str, value, rule: str, message: str) -> Problem:
+        return Problem(self.path.name, self.sheet, row, column, _clean(value)[:60], rule, message)
+
+
+@dataclass
+class Chunk:
+    """Consecutive data rows of one sheet in the ledger's typed columns."""
+
     frame: pd.DataFrame
     rows: np.ndarray
-    """Row number of each frame row as the clerk sees it in Excel / a text editor."""
-    problems: list[Problem] = field(default_factory=list)
+    """Row number of each frame row as the clerk sees it."""
+
+
+@dataclass
+class Sheet:
+    """A sheet whose header has been checked; its rows are parsed as `chunks` is iterated, and
+    the problems they hold are added to `batch` on the way."""
+
+    batch: Batch
+    expected_rows: int
+    """About how many data rows to expect (for a progress bar)."""
+    chunks: Iterator[Chunk]
 
 
 def sha256_of(path: Path) -> str:
@@ -98,92 +158,120 @@ def detect_ledger(path: Path, headers: list[str]) -> Ledger | None:
     return best if score >= 0.6 else None
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+def open_ledger_file(path: Path, encoding: str | None = None, ledger_name: str | None = None,
+                     today: date | None = None) -> list[Sheet]:
+    """Check the file and each sheet's header now (what is wrong with the file as a whole raises
+    LedgerError); rows are parsed only as each sheet's chunks are iterated, so a CSV of any size
+    streams in bounded memory."""
+    today = today or date.today()
+    forced = LEDGERS.get(ledger_name) if ledger_name else None
+    if ledger_name and forced is None:
+        raise LedgerError(f"未知的台账 / unknown ledger {ledger_name!r}; known: {', '.join(LEDGERS)}")
+    if path.stat().st_size == 0:
+        raise LedgerError(f"{path}: 文件为空 / the file is empty")
+    sheets = []
+    for raw in _raw_sheets(path, encoding, forced):
+        ledger = forced or detect_ledger(path, raw.headers)
+        if ledger is None:
+            where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
+            raise LedgerError(f"{where}: 无法识别是哪类台账（按文件名或表头） / cannot tell which ledger this is "
+                              f"from its file name or headers; name the file like drills__XX.csv or use --ledger")
+        batch = Batch(path, raw.sheet, ledger, raw.sha256)
+        columns = _map_columns(batch, raw.headers, raw.header_row)
+        sheets.append(Sheet(batch, raw.expected_rows, _chunks(batch, columns, raw.chunks, today)))
+    if not sheets:
+        raise LedgerError(f"{path}: 工作簿中没有数据 / the workbook holds no data")
+    return sheets
 
 
-def _mixed_encoding_line(raw: bytes) -> int | None:
-    """First line that is not UTF-8 in a file whose other lines hold Chinese in UTF-8, else None.
-    (A pure GBK file has no line that decodes as UTF-8 *and* contains Chinese characters.)"""
-    utf8_chinese, first_bad = False, None
-    for i, line in enumerate(raw.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        try:
-            utf8_chinese |= bool(_CJK.search(line.decode("utf-8-sig")))
-        except UnicodeDecodeError:
-            first_bad = first_bad or i
-        if utf8_chinese and first_bad:
-            return first_bad
-    return None
+def read_ledger_file(path: Path, encoding: str | None = None, ledger_name: str | None = None,
+                     today: date | None = None) -> list[Batch]:
+    """One whole file in memory (small files, tests): each sheet's typed frame and every problem
+    `validate` finds inside this file alone (references to other ledgers are not checked)."""
+    batches = []
+    for sheet in open_ledger_file(path, encoding, ledger_name, today):
+        chunks = list(sheet.chunks)
+        b = sheet.batch
+        frame = (pd.concat([c.frame for c in chunks], ignore_index=True) if chunks else
+                 _to_frame({c.name: pyarrow.nulls(0, _ARROW[c.dtype]) for c in b.ledger.columns}))
+        rows = np.concatenate([c.rows for c in chunks]) if chunks else np.array([], dtype=np.int64)
+        order = np.argsort(rows, kind="stable")  # short CSV rows come last from the stream
+        b.frame, b.rows = frame.iloc[order].reset_index(drop=True), rows[order]
+        _check_unique(b)
+        batches.append(b)
+    return batches
 
 
-def _decode(path: Path, raw: bytes, encoding: str | None) -> str:
-    if b"\x00" in raw:
-        raise LedgerError(f"{path}: 文件含有空字节(NUL)，可能不是文本文件 / file contains NUL bytes (not a text CSV)")
-    if not encoding:
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            line = _mixed_encoding_line(raw)
-            if line:
-                raise LedgerError(f"{path}: 第{line}行起编码与前文不一致（文件混用了 UTF-8 与其他编码），请统一另存为 "
-                                  f"UTF-8 / mixed encodings: UTF-8 up to line {line}, something else after") from None
-    for enc in ([encoding] if encoding else ["gb18030"]):
-        try:
-            return raw.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    if not encoding:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw[:1 << 20]).best()
-        if best is not None and best.encoding:
-            try:
-                return raw.decode(best.encoding)
-            except (UnicodeDecodeError, LookupError):
-                pass
-    raise LedgerError(f"{path}: 无法识别文件编码，请另存为 UTF-8 或 GBK / cannot decode the file "
-                      f"as {encoding or 'UTF-8 or GB18030'}; use --encoding")
+def _check_unique(b: Batch) -> None:
+    """Keys unique within the sheet (the warehouse checks the same in SQL when it stages)."""
+    keys = b.frame[list(b.ledger.key)]
+    dup = (keys.notna().all(axis=1) & keys.duplicated(keep=False)).to_numpy().nonzero()[0]
+    b.add(len(dup), (b.problem(int(b.rows[p]), key_header(b.ledger), "|".join(map(str, keys.iloc[p])), "unique key",
+                               duplicate_key_message(b.ledger)) for p in dup))
 
 
-def _read_sheets(path: Path, encoding: str | None) -> list[tuple[str, pd.DataFrame, int]]:
-    """Every sheet as a frame of strings/objects with no header applied, and the number of
-    physical rows above the frame's first row (title lines before the header of a CSV)."""
+def key_header(ledger: Ledger) -> str:
+    return "、".join(ledger.column(k).header for k in ledger.key)
+
+
+def duplicate_key_message(ledger: Ledger) -> str:
+    return "编号重复 / duplicate key " + ", ".join(ledger.key)
+
+
+# --- reading sheets -------------------------------------------------------------------------------
+
+class _RawSheet(NamedTuple):
+    sheet: str
+    sha256: str
+    headers: list[str]
+    header_row: int
+    """Row number of the header as the clerk sees it."""
+    expected_rows: int
+    chunks: Iterator[tuple[pyarrow.Table | pd.DataFrame, np.ndarray]]
+    """Cells and row numbers: arrow string tables from a CSV, one object frame for a worksheet."""
+
+
+def _raw_sheets(path: Path, encoding: str | None, forced: Ledger | None) -> Iterator[_RawSheet]:
+    """Each sheet's header found below any title rows, its rows still unread."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        text = _decode(path, path.read_bytes(), encoding)
-        head = list(csv.reader(text.splitlines()[:10]))
+        file = csvstream.sniff(path, encoding)
+        head = file.head()
         width = max((len(r) for r in head), default=0)
-        skip = _header_row(pd.DataFrame([r + [""] * (width - len(r)) for r in head]), None) if head else 0
-        try:
-            frame = pd.read_csv(StringIO(text), header=None, dtype=str, keep_default_na=False,
-                                skip_blank_lines=False, skiprows=skip)
-        except pd.errors.ParserError as e:
-            raise LedgerError(f"{path}: CSV 格式错误（列数不一致或引号不匹配） / malformed CSV: {e}") from None
-        except pd.errors.EmptyDataError:
-            raise LedgerError(f"{path}: 文件为空 / the file is empty") from None
-        return [("", frame, skip)]
-    if suffix == ".xlsx":
-        head = path.read_bytes()[:8]
-        if head.startswith(b"\xd0\xcf\x11\xe0"):
+        skip = _header_row(pd.DataFrame([r + [""] * (width - len(r)) for r in head]), forced) if head else 0
+        headers = [_clean(v) for v in head[skip]] if head else []
+        if not any(headers):
+            raise LedgerError(f"{path}: 文件为空 / the file is empty")
+        yield _RawSheet("", file.sha256, headers, skip + 1, max(file.lines - skip - 1, 0),
+                        csvstream.stream(file, skip, len(headers)))
+    elif suffix == ".xlsx":
+        with open(path, "rb") as f:
+            ole = f.read(8).startswith(b"\xd0\xcf\x11\xe0")
+        if ole:
             raise LedgerError(f"{path}: 文件已加密或为旧版 .xls 格式，请另存为未加密的 .xlsx / "
                               "encrypted workbook or legacy .xls; save as a plain .xlsx")
         if not zipfile.is_zipfile(path):
             raise LedgerError(f"{path}: 不是有效的 Excel(.xlsx) 文件（可能已损坏或实为网页/文本） / "
                               "not a valid .xlsx file (broken, or really HTML/text)")
-        return _read_workbook(path)
-    if suffix in LEGACY:
+        digest = sha256_of(path)
+        for title, frame in _read_workbook(path):
+            hdr = _header_row(frame, forced)
+            body = frame.iloc[hdr + 1:]
+            yield _RawSheet(title, digest, [_clean(v) for v in frame.iloc[hdr].tolist()], hdr + 1, len(body),
+                            iter([(body, body.index.to_numpy() + 1)]))
+    elif suffix in LEGACY:
         raise LedgerError(f"{path}: {suffix} 格式不受支持，请在 Excel/WPS 中另存为 .xlsx / "
                           f"{suffix} is not supported: re-save the workbook as .xlsx")
-    raise LedgerError(f"{path}: 不支持的文件类型 {suffix}，请使用 .xlsx 或 .csv / unsupported file type")
+    else:
+        raise LedgerError(f"{path}: 不支持的文件类型 {suffix}，请使用 .xlsx 或 .csv / unsupported file type")
 
 
-def _read_workbook(path: Path) -> list[tuple[str, pd.DataFrame, int]]:
+def _read_workbook(path: Path) -> list[tuple[str, pd.DataFrame]]:
     """Cell values as stored (formulas kept as text so they can be refused); merged header cells
     are filled from their top-left cell."""
     try:
         wb = openpyxl.load_workbook(path, read_only=False, data_only=False)
-    except Exception as e:  # openpyxl raises many kinds on damaged files
+    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds on damaged files
         raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
     out = []
     for ws in wb.worksheets:
@@ -200,7 +288,7 @@ def _read_workbook(path: Path) -> list[tuple[str, pd.DataFrame, int]]:
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
         if not frame.dropna(how="all").empty:
-            out.append((ws.title, frame, 0))
+            out.append((ws.title, frame))
     return out
 
 
@@ -214,16 +302,147 @@ def _header_row(frame: pd.DataFrame, ledger: Ledger | None) -> int:
     return 0
 
 
+def _map_columns(batch: Batch, headers: list[str], header_row: int) -> dict[str, int]:
+    """Ledger column name -> position in the sheet; extra, doubled and missing columns are problems."""
+    ledger, mapping = batch.ledger, {}
+    names = {c.name for c in ledger.columns}
+    found = []
+    for j, h in enumerate(headers):
+        if not h:
+            continue
+        name = ledger.headers.get(h) or (h if h in names else None)
+        if name is None:
+            found.append(batch.problem(header_row, h, h, "extra column", f"多余的列“{h}”，不属于{ledger.title}台账 / "
+                                                                 f"column not in the {ledger.name} ledger"))
+        elif name in mapping:
+            found.append(batch.problem(header_row, h, h, "duplicate column", f"列“{h}”重复 / column appears twice"))
+        else:
+            mapping[name] = j
+    found += [batch.problem(header_row, c.header, "", "missing column", f"缺少列“{c.header}” / missing column {c.name}")
+              for c in ledger.columns if c.name not in mapping]
+    batch.add(len(found), found)
+    return mapping
+
+
+# --- parsing rows ---------------------------------------------------------------------------------
+
+def _chunks(batch: Batch, columns: dict[str, int], raw_chunks, today: date) -> Iterator[Chunk]:
+    for raw, rows in raw_chunks:
+        keep = ~_blank_rows(raw)
+        raw, rows = (raw.filter(pyarrow.array(keep)) if isinstance(raw, pyarrow.Table) else raw[keep]), rows[keep]
+        if len(rows):
+            batch.n_rows += len(rows)
+            yield Chunk(_parse_chunk(batch, raw, rows, columns, today), rows)
+    if batch.n_rows == 0:
+        batch.add(1, [batch.problem(None, "", "", "no data rows", "只有表头，没有数据行 / header only, no data rows")])
+
+
+def _blank_rows(raw) -> np.ndarray:
+    """Rows whose every cell is empty or white space. (Column by column over the rows still in
+    doubt, which after the first column are almost none.)"""
+    if not isinstance(raw, pyarrow.Table):
+        return raw.map(_clean).eq("").all(axis=1).to_numpy(dtype=bool)
+    blank = np.ones(raw.num_rows, dtype=bool)
+    for col in raw.columns:
+        doubt = np.flatnonzero(blank)
+        if not len(doubt):
+            break
+        blank[doubt] = pc.equal(pc.utf8_trim_whitespace(col.take(doubt)), "").to_numpy(zero_copy_only=False)
+    return blank
+
+
+def _parse_chunk(batch: Batch, raw, rows: np.ndarray, columns: dict[str, int], today: date) -> pd.DataFrame:
+    """Typed frame of one chunk; cell, schema and row-rule problems go to the batch."""
+    typed, unparsed = {}, {}
+    for c in batch.ledger.columns:
+        j = columns.get(c.name)
+        if j is None:
+            typed[c.name] = pyarrow.nulls(len(rows), _ARROW[c.dtype])
+            continue
+        values = raw.column(j).combine_chunks() if isinstance(raw, pyarrow.Table) else raw.iloc[:, j].tolist()
+        typed[c.name], bad = _parse_column(values, c, today)
+        unparsed[c.name] = np.array([pos for pos, _, _ in bad], dtype=np.int64)
+        batch.add(len(bad), (batch.problem(int(rows[pos]), c.header, _as_py(values, pos), rule, msg)
+                             for pos, rule, msg in bad))
+    frame = _to_frame(typed)
+    _check_schema(batch, frame, rows, unparsed, missing={c.name for c in batch.ledger.columns} - set(columns))
+    _check_row_rules(batch, frame, rows)
+    return frame
+
+
+def _as_py(values, pos: int):
+    return values[pos].as_py() if isinstance(values, pyarrow.Array) else values[pos]
+
+
+def _to_frame(typed: dict[str, pyarrow.Array]) -> pd.DataFrame:
+    """Arrow columns as the pandas dtypes of the ledger schemas (dates as datetime64[ns])."""
+    frame = pyarrow.table(typed).to_pandas(types_mapper=_PANDAS.get, date_as_object=False)
+    for name, arr in typed.items():
+        if arr.type == pyarrow.date32():
+            frame[name] = frame[name].astype("datetime64[ns]")
+    return frame
+
+
+def _parse_column(values: pyarrow.Array | list, column: Column, today: date):
+    """Typed arrow array for one column and (position, rule, message) for every cell that does
+    not parse or whose date lies out of range. Strings from a CSV take the fast path first;
+    worksheet cells (already dates and numbers) go through the per-cell parsers."""
+    kind = _ARROW[column.dtype]
+    if isinstance(values, pyarrow.Array):
+        typed, residue = _fast_path(values, column.dtype)
+        cells = values.take(residue).to_pylist()
+    else:
+        typed, residue, cells = pyarrow.nulls(len(values), kind), np.arange(len(values)), values
+    parsed, bad = _parse_cells(cells, column.dtype)
+    if len(residue):
+        mask = np.zeros(len(typed), dtype=bool)
+        mask[residue] = True
+        typed = pc.replace_with_mask(typed, mask, pyarrow.array(parsed, kind))
+    bad = [(int(residue[i]), rule, msg) for i, rule, msg in bad]
+    if column.dtype == "date":
+        latest = LATEST if column.future_ok else today
+        out = pc.fill_null(pc.or_(pc.less(typed, column.earliest), pc.greater(typed, latest)), False)
+        rng = f"日期须在 {column.earliest} 至 {latest} 之间 / date must lie between {column.earliest} and {latest}"
+        bad += [(int(pos), "date_range", rng) for pos in np.flatnonzero(out.to_numpy(zero_copy_only=False))]
+        typed = pc.if_else(out, None, typed)
+    return typed, bad
+
+
+_INT = r"^-?\d{1,18}$"
+_FLOAT = r"^-?\d+(\.\d+)?$"
+
+
+def _fast_path(values: pyarrow.Array, dtype: str) -> tuple[pyarrow.Array, np.ndarray]:
+    """Clean cells parsed in bulk (nothing but ISO dates, plain numbers, 是/否, text that is not a
+    formula), and the positions of the other non-empty cells, left for the per-cell parsers."""
+    text = pc.utf8_trim_whitespace(values)
+    present = pc.not_equal(text, "")
+    if dtype == "str":
+        formula = pc.and_(pc.starts_with(values, "="), pc.greater(pc.utf8_length(values), 1))
+        return (pc.if_else(pc.and_(present, pc.invert(formula)), text, None),
+                np.flatnonzero(formula.to_numpy(zero_copy_only=False)))
+    if dtype == "date":
+        stamps = pd.to_datetime(text.to_pandas(), format="%Y-%m-%d", errors="coerce")
+        typed = pyarrow.array(stamps.to_numpy(), from_pandas=True).cast(pyarrow.date32())
+    elif dtype in ("int", "float"):
+        plain = pc.match_substring_regex(text, _INT if dtype == "int" else _FLOAT)
+        typed = pc.cast(pc.if_else(plain, text, None), _ARROW[dtype])
+    else:
+        typed = pc.if_else(pc.equal(text, "是"), True, pc.if_else(pc.equal(text, "否"), False, None))
+    residue = pc.and_(present, pc.is_null(typed))
+    return typed, np.flatnonzero(residue.to_numpy(zero_copy_only=False))
+
+
 def _clean(v) -> str:
     """A cell as the clerk would read it: empty for blanks, dates without a time."""
-    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+    if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return ""
     if isinstance(v, datetime) and (v.hour, v.minute, v.second) == (0, 0, 0):
         return str(v.date())
     return str(v).strip()
 
 
-def parse_date(v) -> date | None:
+def parse_date(v) -> date:
     """Excel dates and serials, 2024年3月5日, 2024/3/5, 2024.03.05, 20240305 (full-width too)."""
     if isinstance(v, datetime):
         return v.date()
@@ -248,9 +467,14 @@ def parse_number(v) -> float:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return float(v)
     s = unicodedata.normalize("NFKC", str(v)).strip().replace(",", "").replace(" ", "")
-    if s.endswith("%"):
-        s = s[:-1]
-    return float(s)
+    return float(s.removesuffix("%"))
+
+
+def parse_int(v) -> int:
+    f = parse_number(v)
+    if not f.is_integer() or abs(f) >= 2**63:
+        raise ValueError
+    return int(f)
 
 
 def parse_bool(v) -> bool:
@@ -264,178 +488,90 @@ def parse_bool(v) -> bool:
     raise ValueError
 
 
+def parse_text(v) -> str:
+    """Text as typed; a number from a worksheet without Excel's float noise (12345678.0 -> 12345678)."""
+    return format(v, ".15g") if isinstance(v, float) else str(v).strip()
+
+
+_PARSERS = {"str": parse_text, "date": parse_date, "int": parse_int, "float": parse_number, "bool": parse_bool}
 _RULES = {
-    "date": ("日期格式", "date format", "应为日期，如 2024-03-05 或 2024年3月5日", "must be a date such as 2024-03-05"),
-    "int": ("整数", "integer", "应为整数", "must be a whole number"),
-    "float": ("数值", "number", "应为数值", "must be a number"),
-    "bool": ("是/否", "yes/no", "应填“是”或“否”", "must be 是 or 否"),
+    "date": ("date format", "应为日期，如 2024-03-05 或 2024年3月5日 / must be a date such as 2024-03-05"),
+    "int": ("integer", "应为整数 / must be a whole number"),
+    "float": ("number", "应为数值 / must be a number"),
+    "bool": ("yes/no", "应填“是”或“否” / must be 是 or 否"),
 }
 
 
-def _parse_column(values: pd.Series, dtype: str, today: date | None, earliest: date = EARLIEST):
-    """`today` None accepts future dates."""
-    """Typed values and a list of (position, rule, message) for cells that do not parse."""
-    bad: list[tuple[int, str, str]] = []
+def _parse_cells(values: list, dtype: str) -> tuple[list, list[tuple[int, str, str]]]:
+    """The per-cell parsers: typed values (None for blanks and failures) and (position, rule,
+    message) for each failure."""
     out: list = []
-    for pos, v in enumerate(values.tolist()):
+    bad: list[tuple[int, str, str]] = []
+    parse = _PARSERS[dtype]
+    for pos, v in enumerate(values):
         if _clean(v) == "":
             out.append(None)
-            continue
-        if isinstance(v, str) and v.startswith("=") and len(v) > 1:
+        elif isinstance(v, str) and v.startswith("=") and len(v) > 1:
             bad.append((pos, "formula", "单元格为公式，请粘贴为数值 / formula cell: paste values instead"))
             out.append(None)
-            continue
-        try:
-            if dtype == "str":
-                p = str(v).strip() if not isinstance(v, float) else f"{v:g}"
-            elif dtype == "date":
-                p = parse_date(v)
-                if p < earliest or (today is not None and p > today):
-                    bad.append((pos, "date_range", f"日期须在 {earliest} 至 {today or '—'} 之间 / date must lie "
-                                                   f"between {earliest} and {today or '—'}"))
-                    out.append(None)
-                    continue
-            elif dtype == "int":
-                f = parse_number(v)
-                if not float(f).is_integer():
-                    raise ValueError
-                p = int(f)
-            elif dtype == "float":
-                p = parse_number(v)
-            else:
-                p = parse_bool(v)
-        except (ValueError, OverflowError):
-            zh_rule, en_rule, zh, en = _RULES[dtype]
-            bad.append((pos, en_rule, f"{zh} / {en}"))
-            out.append(None)
-            continue
-        out.append(p)
+        else:
+            try:
+                out.append(parse(v))
+            except (ValueError, OverflowError):
+                bad.append((pos, *_RULES[dtype]))
+                out.append(None)
     return out, bad
 
 
-_PANDAS = {"str": "string", "int": "Int64", "float": "Float64", "date": "datetime64[ns]", "bool": "boolean"}
+# --- checks within a chunk ------------------------------------------------------------------------
+
+@cache
+def _chunk_schema(ledger: Ledger) -> pa.DataFrameSchema:
+    """The ledger's pandera schema without key uniqueness, which cannot be judged one chunk at a
+    time (the warehouse checks keys over all chunks and files)."""
+    schema = ledger.schema()
+    schema.unique = None
+    return schema
 
 
-def _typed_frame(cols: dict[str, list], ledger: Ledger) -> pd.DataFrame:
-    df = pd.DataFrame({c.name: pd.Series(cols[c.name], dtype=object) for c in ledger.columns})
-    for c in ledger.columns:
-        if c.dtype == "date":
-            df[c.name] = pd.to_datetime(df[c.name]).astype("datetime64[ns]")
-        else:
-            df[c.name] = df[c.name].astype(_PANDAS[c.dtype])
-    return df
-
-
-def read_ledger_file(path: Path, encoding: str | None = None, ledger_name: str | None = None,
-                     today: date | None = None) -> list[Batch]:
-    """Parse one file into batches (one per non-empty sheet); cell problems are collected,
-    file-level problems raise LedgerError."""
-    today = today or date.today()
-    if path.stat().st_size == 0:
-        raise LedgerError(f"{path}: 文件为空 / the file is empty")
-    digest = sha256_of(path)
-    batches = []
-    for sheet, raw, offset in _read_sheets(path, encoding):
-        forced = LEDGERS.get(ledger_name) if ledger_name else None
-        if ledger_name and forced is None:
-            raise LedgerError(f"未知的台账 / unknown ledger {ledger_name!r}; known: {', '.join(LEDGERS)}")
-        hdr = _header_row(raw, forced)
-        headers = [_clean(v) for v in raw.iloc[hdr].tolist()] if len(raw) else []
-        ledger = forced or detect_ledger(path, headers)
-        where = f"{path.name}" + (f" [{sheet}]" if sheet else "")
-        if ledger is None:
-            raise LedgerError(f"{where}: 无法识别是哪类台账（按文件名或表头） / cannot tell which ledger this is "
-                              f"from its file name or headers; name the file like drills__XX.csv or use --ledger")
-        batches.append(_parse_sheet(path, sheet, raw, hdr, headers, ledger, digest, today, offset))
-    if not batches:
-        raise LedgerError(f"{path}: 工作簿中没有数据 / the workbook holds no data")
-    return batches
-
-
-def _parse_sheet(path, sheet, raw, hdr, headers, ledger: Ledger, digest, today, offset: int) -> Batch:
-    problems: list[Problem] = []
-
-    def problem(row, column, value, rule, message):
-        problems.append(Problem(path.name, sheet, row, column, _clean(value)[:60], rule, message))
-
-    mapping = {}
-    for j, h in enumerate(headers):
-        if not h:
-            continue
-        name = ledger.headers.get(h) or (h if h in {c.name for c in ledger.columns} else None)
-        if name is None:
-            problem(hdr + 1 + offset, h, h, "extra column", f"多余的列“{h}”，不属于{ledger.title}台账 / "
-                                                   f"column not in the {ledger.name} ledger")
-        elif name in mapping.values():
-            problem(hdr + 1 + offset, h, h, "duplicate column", f"列“{h}”重复 / column appears twice")
-        else:
-            mapping[j] = name
-    for c in ledger.columns:
-        if c.name not in mapping.values():
-            problem(hdr + 1 + offset, c.header, "", "missing column", f"缺少列“{c.header}” / missing column {c.name}")
-    body = raw.iloc[hdr + 1:]
-    body = body[~body.map(_clean).eq("").all(axis=1)] if len(body) else body
-    rows = body.index.to_numpy() + 1 + offset  # frame index 0 is the file's first row after `offset`
-    if len(body) == 0:
-        problem(None, "", "", "no data rows", "只有表头，没有数据行 / header only, no data rows")
-    cols: dict[str, list] = {}
-    for c in ledger.columns:
-        j = next((k for k, v in mapping.items() if v == c.name), None)
-        values = body.iloc[:, j] if j is not None else pd.Series([None] * len(body), dtype=object)
-        typed, bad = _parse_column(values, c.dtype, None if c.future_ok else today, c.earliest)
-        for pos, rule, msg in bad:
-            problem(int(rows[pos]), c.header, values.iloc[pos], rule, msg)
-        cols[c.name] = typed
-    frame = _typed_frame(cols, ledger)
-    batch = Batch(path, sheet, ledger, digest, frame, rows, problems)
-    if len(body):
-        _validate_schema(batch)
-        _check_row_rules(batch)
-    return batch
-
-
-def _check_row_rules(batch: Batch) -> None:
-    df = batch.frame
-    for rule in batch.ledger.row_rules:
-        checked = df[list(rule.columns)].notna().all(axis=1)
-        holds = rule.holds(df).fillna(True).astype(bool)
-        header = "、".join(batch.ledger.column(c).header for c in rule.columns)
-        for pos in (checked & ~holds).to_numpy().nonzero()[0]:
-            value = " / ".join(_clean(df[c].iloc[pos])[:20] for c in rule.columns)
-            batch.problems.append(Problem(batch.path.name, batch.sheet, int(batch.rows[pos]), header, value,
-                                          rule.name, rule.message))
-
-
-def _validate_schema(batch: Batch) -> None:
-    """pandera checks (required, code lists, minimums, unique keys), every failure kept."""
-    ledger = batch.ledger
-    unparsed = {(p.row, p.column) for p in batch.problems}
-    missing = {p.column for p in batch.problems if p.rule == "missing column"}
+def _check_schema(batch: Batch, frame: pd.DataFrame, rows: np.ndarray, unparsed: dict[str, np.ndarray],
+                  missing: set[str]) -> None:
+    """pandera checks (required, code lists, minimums), every failure counted; cells that did
+    not parse and columns that are missing are reported once already."""
     try:
-        ledger.schema().validate(batch.frame, lazy=True)
+        _chunk_schema(batch.ledger).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
-        for rec in fc.to_dict("records"):
-            col = rec.get("column")
-            idx = rec.get("index")
-            header = ledger.column(col).header if col in {c.name for c in ledger.columns} else str(col)
-            row = int(batch.rows[int(idx)]) if idx is not None and not pd.isna(idx) else None
-            check = str(rec.get("check"))
-            if (row, header) in unparsed or header in missing:
-                continue
-            value = rec.get("failure_case")
-            if check == "not_nullable":
-                msg, rule = f"必填项“{header}”为空 / required value missing", "required"
-            elif "unique" in check or "duplicates" in check:
-                msg, rule = "编号重复 / duplicate key " + ", ".join(ledger.key), "unique key"
-                header = "、".join(ledger.column(k).header for k in ledger.key)
-            elif check.startswith("dtype"):
-                continue
-            elif check.startswith("取值须为"):
-                msg, rule = check, "code list"
-            elif check.startswith("不得小于"):
-                msg, rule = check, "minimum"
-            else:
-                msg, rule = check, check.split("(")[0]
-            batch.problems.append(Problem(batch.path.name, batch.sheet, row, header, _clean(value)[:60],
-                                          rule, msg))
+    else:
+        return
+    keep = ~fc["column"].isin(missing)
+    for name, positions in unparsed.items():
+        keep &= ~((fc["column"] == name) & fc["index"].isin(positions))
+    fc = fc[keep]
+    batch.add(len(fc), (_schema_problem(batch, rec, rows) for rec in fc.itertuples(index=False)))
+
+
+def _schema_problem(batch: Batch, rec, rows: np.ndarray) -> Problem:
+    ledger, check = batch.ledger, str(rec.check)
+    header = ledger.column(rec.column).header if rec.column in ledger.headers.values() else str(rec.column)
+    row = int(rows[int(rec.index)]) if rec.index is not None and not pd.isna(rec.index) else None
+    if check == "not_nullable":
+        msg, rule = f"必填项“{header}”为空 / required value missing", "required"
+    elif check.startswith("取值须为"):
+        msg, rule = check, "code list"
+    elif check.startswith("不得小于"):
+        msg, rule = check, "minimum"
+    else:
+        msg, rule = check, check.split("(")[0]
+    return batch.problem(row, header, rec.failure_case, rule, msg)
+
+
+def _check_row_rules(batch: Batch, frame: pd.DataFrame, rows: np.ndarray) -> None:
+    for rule in batch.ledger.row_rules:
+        checked = frame[list(rule.columns)].notna().all(axis=1)
+        holds = rule.holds(frame).fillna(True).astype(bool)
+        header = "、".join(batch.ledger.column(c).header for c in rule.columns)
+        broken = (checked & ~holds).to_numpy().nonzero()[0]
+        batch.add(len(broken), (batch.problem(int(rows[p]), header,
+                                              " / ".join(_clean(frame[c].iloc[p])[:20] for c in rule.columns),
+                                              rule.name, rule.message) for p in broken))

@@ -1,25 +1,47 @@
 """The DuckDB warehouse: validated ledgers loaded all-or-nothing, idempotently, with provenance.
 
 Every ledger table carries `_file_id` and `_row` so each row traces to the file, sheet and row it
-came from (`provenance` view); `_row_hash` tells an unchanged re-delivery from a correction."""
+came from (`provenance` view); `_row_hash` tells an unchanged re-delivery from a correction.
+
+Intake holds the warehouse's write lock throughout: every file streams chunk by chunk into a
+scratch staging database, keys and references are checked across all files in SQL there, and only
+then are the rows merged into the ledger tables in one transaction. A problem, an error or a
+killed process leaves the warehouse as it was; `validate` does the same work and writes nothing."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from analysis.config import WAREHOUSE
 from analysis.errors import LedgerError, WarehouseError
-from analysis.intake import Batch, Problem, expand_paths, read_ledger_file
-from analysis.ledgers import DUCKDB_TYPES, LEDGERS, Ledger
+from analysis.intake import (
+    PROBLEM_CAP,
+    Batch,
+    Problem,
+    duplicate_key_message,
+    expand_paths,
+    key_header,
+    open_ledger_file,
+)
+from analysis.ledgers import LEDGERS, Ledger
 
 META_COLUMNS = "_file_id BIGINT, _row BIGINT, _row_hash UBIGINT"
+INTAKE_MEMORY = "1GB"
+"""DuckDB's memory during intake; staged rows beyond it spill to disk."""
+REFERENCES = (("unit_id", "org_units", "unit_id", "组织机构"), ("parent_id", "org_units", "unit_id", "组织机构"),
+              ("enterprise_id", "enterprises", "enterprise_id", "生产经营单位"))
+"""(column, ledger it refers to, that ledger's key, its Chinese name)."""
+
+Progress = Callable[[str, int, int], None]
+"""Called as chunks are staged with (file and sheet, rows read from it so far, rows expected),
+then once per later step with its name and all rows read."""
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
@@ -70,142 +92,198 @@ class LoadSummary:
     ignored: int
 
 
-def _row_hash(frame: pd.DataFrame) -> pd.Series:
-    return pd.util.hash_pandas_object(frame, index=False).astype("uint64")
-
-
-def _integrity_problems(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> list[Problem]:
-    """Keys unique across files, and references to org units / enterprises that resolve."""
-    problems: list[Problem] = []
-    units = set(con.execute("SELECT unit_id FROM org_units").fetchdf()["unit_id"])
-    enterprises = set(con.execute("SELECT enterprise_id FROM enterprises").fetchdf()["enterprise_id"])
-    for b in batches:
-        if b.ledger.name == "org_units":
-            units |= set(b.frame["unit_id"].dropna())
-        if b.ledger.name == "enterprises":
-            enterprises |= set(b.frame["enterprise_id"].dropna())
-    seen: dict[tuple[str, tuple], str] = {}
-    for b in batches:
-        key_cols = list(b.ledger.key)
-        keys = b.frame[key_cols].astype(str).agg("|".join, axis=1) if len(key_cols) > 1 else b.frame[key_cols[0]]
-        for pos, k in enumerate(keys.tolist()):
-            tag = (b.ledger.name, k)
-            if tag in seen and seen[tag] != b.path.name:
-                problems.append(Problem(b.path.name, b.sheet, int(b.rows[pos]),
-                                        "、".join(b.ledger.column(c).header for c in key_cols), str(k),
-                                        "unique key across files",
-                                        f"编号与文件 {seen[tag]} 中的记录重复 / key also in {seen[tag]}"))
-            seen.setdefault(tag, b.path.name)
-        for col, known, what in (("unit_id", units, "组织机构"), ("parent_id", units, "组织机构"),
-                                 ("enterprise_id", enterprises, "生产经营单位")):
-            if col not in b.frame.columns or (b.ledger.name == "enterprises" and col == "enterprise_id"):
-                continue
-            values = b.frame[col]
-            missing = values.notna() & ~values.isin(known)
-            for pos in missing.to_numpy().nonzero()[0][:200]:
-                problems.append(Problem(b.path.name, b.sheet, int(b.rows[pos]), b.ledger.column(col).header,
-                                        str(values.iloc[pos]), "reference",
-                                        f"在{what}台账中找不到该代码 / unknown {col}"))
-    return problems
-
-
 def validate(paths: list[Path], db: Path = WAREHOUSE, encoding: str | None = None,
-             ledger_name: str | None = None) -> tuple[list[Batch], list[Problem]]:
-    """Parse and check every file; nothing is written."""
-    batches: list[Batch] = []
-    problems: list[Problem] = []
-    for path in expand_paths(paths):
-        try:
-            got = read_ledger_file(path, encoding, ledger_name)
-        except LedgerError as e:
-            problems.append(Problem(path.name, "", None, "", "", "file", str(e)))
-            continue
-        batches.extend(got)
-        for b in got:
-            problems.extend(b.problems)
-    if not batches and not problems:
-        problems.append(Problem("", "", None, "", "", "no files", "没有找到台账文件 (.xlsx/.csv) / no ledger files found"))
-    with _scratch_or_warehouse(db) as con:
-        problems.extend(_integrity_problems(con, batches))
-    return batches, problems
-
-
-@contextlib.contextmanager
-def _scratch_or_warehouse(db: Path):
-    if db.exists():
-        with connect(db, read_only=True) as con:
-            yield con
-    else:
-        con = duckdb.connect()
-        ensure_schema(con)
-        try:
-            yield con
-        finally:
-            con.close()
+             ledger_name: str | None = None, progress: Progress | None = None) -> tuple[list[Batch], list[Problem]]:
+    """Dry run: read, stage and check every file exactly as `ingest` does; the warehouse is only
+    read. Problems are the first PROBLEM_CAP of each sheet; `Batch.omitted` counts the rest."""
+    opened = connect(db, read_only=True) if db.exists() else contextlib.closing(duckdb.connect())
+    with opened as con, _staging(con):
+        return _stage_and_check(con, paths, encoding, ledger_name, progress)
 
 
 def ingest(paths: list[Path], db: Path = WAREHOUSE, encoding: str | None = None,
-           ledger_name: str | None = None, progress=None) -> list[LoadSummary]:
-    """Validate all files, then load them in one transaction: all or nothing."""
-    batches, problems = validate(paths, db, encoding, ledger_name)
-    if problems:
-        raise IngestRejected(problems)
-    summaries: dict[str, LoadSummary] = {}
-    with connect(db) as con:
-        ensure_schema(con)
-        con.execute("BEGIN TRANSACTION")
+           ledger_name: str | None = None, progress: Progress | None = None) -> list[LoadSummary]:
+    """Validate, then load all files in one transaction: all or nothing. The warehouse is locked
+    against other writers throughout; a warehouse file this call created is removed again when
+    nothing was loaded."""
+    existed = db.exists()
+    with contextlib.ExitStack() as undo:
+        with connect(db) as con:
+            if not existed:
+                undo.callback(_remove_database, db)
+            with _staging(con):
+                batches, problems = _stage_and_check(con, paths, encoding, ledger_name, progress)
+                if problems:
+                    raise IngestRejected(problems, len(problems) + sum(b.omitted for b in batches))
+                _phase(progress, "写入数据仓库 / writing the warehouse", batches)
+                summaries = _load(con, batches)
+        undo.pop_all()
+    return summaries
+
+
+def _remove_database(db: Path) -> None:
+    for p in (db, db.with_name(db.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _staging(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A scratch database `staging` attached for the rows being checked. Chunks commit there one
+    by one, so memory stays flat (DuckDB keeps ~120 bytes a row outside its memory limit for rows
+    inserted in an open transaction: 1.2 GB at 10 million rows), and the warehouse is written
+    only by the final merge. A killed process leaves it behind in the temp folder."""
+    with tempfile.TemporaryDirectory(prefix="analysis-staging-") as tmp:
+        con.execute(f"SET temp_directory = '{tmp}/spill'")
+        con.execute(f"SET memory_limit = '{INTAKE_MEMORY}'")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"ATTACH '{tmp}/staging.duckdb' AS staging (READ_WRITE)")
         try:
-            next_id = fetch_one(con, "SELECT coalesce(max(file_id), 0) + 1 FROM _files")[0]
-            now = datetime.now().replace(microsecond=0)
-            order = {name: i for i, name in enumerate(LEDGERS)}
-            for b in sorted(batches, key=lambda b: order[b.ledger.name]):
-                s = summaries.setdefault(b.ledger.name, LoadSummary(b.ledger.name, 0, 0, 0, 0))
-                s.files += 1
-                imported, updated, ignored = _load_batch(con, b, next_id)
-                s.imported += imported
-                s.updated += updated
-                s.ignored += ignored
-                con.execute("INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [next_id, str(b.path.resolve()), b.path.name, b.sheet, b.ledger.name, b.sha256,
-                             len(b.frame), now])
-                next_id += 1
-                if progress:
-                    progress(b)
-            build_org_closure(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return list(summaries.values())
+            yield
+        finally:
+            con.execute("DETACH staging")
 
 
-def _load_batch(con: duckdb.DuckDBPyConnection, b: Batch, file_id: int) -> tuple[int, int, int]:
-    ledger: Ledger = b.ledger
-    stage = b.frame.copy()
-    stage["_file_id"] = file_id
-    stage["_row"] = b.rows.astype("int64")
-    stage["_row_hash"] = _row_hash(b.frame)
-    for c in ledger.columns:
-        if c.dtype == "date":
-            stage[c.name] = stage[c.name].dt.date
-    con.register("_stage", stage)
+def _stage_and_check(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None,
+                     ledger_name: str | None, progress: Progress | None) -> tuple[list[Batch], list[Problem]]:
+    """Stage every sheet of every file, check keys and references across them; the sheets read
+    and every problem found, in file order."""
+    batches: list[Batch] = []
+    found: list[Batch | Problem] = []
+    """Sheets read and files refused, in the order of the paths."""
+    for path in expand_paths(paths):
+        first = len(batches)
+        try:
+            for sheet in open_ledger_file(path, encoding, ledger_name):
+                batches.append(sheet.batch)
+                _stage(con, sheet.batch, len(batches) - 1, sheet.chunks, sheet.expected_rows, progress)
+        except LedgerError as e:
+            for ledger in {b.ledger.name for b in batches[first:]}:
+                con.execute(f"DELETE FROM staging.{ledger} WHERE _batch >= ?", [first])
+            del batches[first:]
+            found.append(Problem(path.name, "", None, "", "", "file", str(e)))
+        else:
+            found.extend(batches[first:])
+    if not found:
+        found.append(Problem("", "", None, "", "", "no files", "没有找到台账文件 (.xlsx/.csv) / no ledger files found"))
+    _phase(progress, "核对编号与引用 / checking keys and references", batches)
+    _check_across(con, batches)
+    return batches, [p for item in found for p in (item.problems if isinstance(item, Batch) else [item])]
+
+
+def _phase(progress: Progress | None, label: str, batches: list[Batch]) -> None:
+    """Name the step after reading on the progress bar, with every row read."""
+    if progress:
+        rows = sum(b.n_rows for b in batches)
+        progress(label, rows, rows)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, batch: Batch, batch_id: int, chunks, expected: int,
+           progress: Progress | None) -> None:
+    con.execute(f"""CREATE TABLE IF NOT EXISTS staging.{batch.ledger.name}
+                    ({batch.ledger.duckdb_columns()}, _batch INTEGER, _row BIGINT)""")
+    for chunk in chunks:
+        con.register("_chunk", chunk.frame.assign(_batch=batch_id, _row=chunk.rows))
+        try:
+            con.execute(f"INSERT INTO staging.{batch.ledger.name} BY NAME SELECT * FROM _chunk")
+        finally:
+            con.unregister("_chunk")
+        if progress:
+            progress(batch.label, batch.n_rows, expected)
+
+
+def _check_across(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
+    """Keys unique within and across sheets, and references to org units / enterprises that
+    resolve in the warehouse or among the staged rows; problems go to their sheets."""
+    staged = {b.ledger.name for b in batches}
+    for name in staged:
+        ledger, stage = LEDGERS[name], f"staging.{name}"
+        keys = ", ".join(ledger.key)
+        key_text = "concat_ws('|', " + ", ".join(f"{k}::VARCHAR" for k in ledger.key) + ")"
+        present = " AND ".join(f"{k} IS NOT NULL" for k in ledger.key)
+        _report(con, batches, f"""
+            SELECT _batch, _row, {key_text} AS value, NULL AS other FROM {stage} WHERE {present}
+            QUALIFY count(*) OVER (PARTITION BY _batch, {keys}) > 1""",
+                key_header(ledger), "unique key", lambda _, ledger=ledger: duplicate_key_message(ledger))
+        _report(con, batches, f"""
+            SELECT _batch, _row, value, first AS other FROM (
+                SELECT _batch, _row, {key_text} AS value, min(_batch) OVER (PARTITION BY {keys}) AS first
+                FROM {stage} WHERE {present})
+            WHERE _batch <> first""",
+                key_header(ledger), "unique key across files",
+                lambda first: f"编号与文件 {batches[first].label} 中的记录重复 / key also in {batches[first].label}")
+        for column, target, target_key, title in REFERENCES:
+            if column not in ledger.headers.values() or (name, column) == (target, target_key):
+                continue
+            known = [f"SELECT {target_key} AS id FROM {table}" for table, present in
+                     ((target, _has_table(con, target)), (f"staging.{target}", target in staged)) if present]
+            _report(con, batches, f"""
+                SELECT s._batch, s._row, s.{column} AS value, NULL AS other
+                FROM {stage} s ANTI JOIN ({" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id"}) k
+                ON s.{column} = k.id
+                WHERE s.{column} IS NOT NULL""",
+                    ledger.column(column).header, "reference",
+                    lambda _, column=column, title=title: f"在{title}台账中找不到该代码 / unknown {column}")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the warehouse has the table (a new one has none until the first load)."""
+    return fetch_one(con, """SELECT count(*) FROM duckdb_tables()
+                             WHERE database_name = current_database() AND table_name = ?""", [name])[0] > 0
+
+
+def _report(con: duckdb.DuckDBPyConnection, batches: list[Batch], query: str, column: str, rule: str,
+            message: Callable[[int | None], str]) -> None:
+    """Rows the query returns (_batch, _row, value, other) as problems: all counted, the first
+    PROBLEM_CAP of each sheet fetched."""
+    found = con.execute(f"""
+        SELECT _batch, _row, value, other, count(*) OVER (PARTITION BY _batch) AS n FROM ({query})
+        QUALIFY row_number() OVER (PARTITION BY _batch ORDER BY _row) <= {PROBLEM_CAP}
+        ORDER BY _batch, _row""").fetchall()
+    by_batch: dict[int, list] = {}
+    for batch_id, row, value, other, n in found:
+        by_batch.setdefault(batch_id, [n]).append(
+            batches[batch_id].problem(row, column, value, rule, message(other)))
+    for batch_id, (n, *problems) in by_batch.items():
+        batches[batch_id].add(n, problems)
+
+
+def _load(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> list[LoadSummary]:
+    """The one transaction that writes the warehouse: staged rows merged, their files recorded,
+    the org closure rebuilt."""
+    con.execute("BEGIN TRANSACTION")
     try:
-        key = " AND ".join(f"t.{k} = s.{k}" for k in ledger.key)
-        cols = ", ".join([c.name for c in ledger.columns] + ["_file_id", "_row", "_row_hash"])
-        casts = ", ".join([f"CAST(s.{c.name} AS {DUCKDB_TYPES[c.dtype]})" for c in ledger.columns]
-                          + ["s._file_id", "s._row", "s._row_hash"])
-        ignored, updated = fetch_one(con, f"""
-            SELECT count(*) FILTER (WHERE t._row_hash = s._row_hash),
-                   count(*) FILTER (WHERE t._row_hash <> s._row_hash)
-            FROM _stage s JOIN {ledger.name} t ON {key}""")
-        con.execute(f"""DELETE FROM {ledger.name} t USING _stage s
-                        WHERE {key} AND t._row_hash <> s._row_hash""")
-        con.execute(f"""INSERT INTO {ledger.name} ({cols})
-                        SELECT {casts} FROM _stage s
-                        WHERE NOT EXISTS (SELECT 1 FROM {ledger.name} t WHERE {key})""")
-    finally:
-        con.unregister("_stage")
-    return len(stage) - ignored - updated, updated, ignored
+        ensure_schema(con)
+        base = fetch_one(con, "SELECT coalesce(max(file_id), 0) + 1 FROM _files")[0]
+        summaries = [_merge(con, ledger, batches, base) for ledger in LEDGERS.values()
+                     if any(b.ledger.name == ledger.name for b in batches)]
+        now = datetime.now().replace(microsecond=0)
+        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[base + i, str(b.path.resolve()), b.path.name, b.sheet, b.ledger.name, b.sha256,
+                          b.n_rows, now] for i, b in enumerate(batches)])
+        build_org_closure(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return summaries
+
+
+def _merge(con: duckdb.DuckDBPyConnection, ledger: Ledger, batches: list[Batch], base: int) -> LoadSummary:
+    """Staged rows into the ledger table: new keys inserted, changed rows replaced, unchanged
+    rows left alone (with their first provenance)."""
+    cols = ", ".join(c.name for c in ledger.columns)
+    key = " AND ".join(f"t.{k} = s.{k}" for k in ledger.key)
+    incoming = f"(SELECT *, hash({cols}) AS _h FROM staging.{ledger.name})"
+    ignored, updated = fetch_one(con, f"""
+        SELECT count(*) FILTER (WHERE t._row_hash = s._h), count(*) FILTER (WHERE t._row_hash <> s._h)
+        FROM {incoming} s JOIN {ledger.name} t ON {key}""")
+    con.execute(f"DELETE FROM {ledger.name} t USING {incoming} s WHERE {key} AND t._row_hash <> s._h")
+    con.execute(f"""INSERT INTO {ledger.name} ({cols}, _file_id, _row, _row_hash)
+                    SELECT {", ".join(f"s.{c.name}" for c in ledger.columns)}, {base} + s._batch, s._row, s._h
+                    FROM {incoming} s ANTI JOIN {ledger.name} t ON {key}""")
+    mine = [b for b in batches if b.ledger.name == ledger.name]
+    staged = sum(b.n_rows for b in mine)
+    return LoadSummary(ledger.name, len(mine), staged - ignored - updated, updated, ignored)
 
 
 def build_org_closure(con: duckdb.DuckDBPyConnection) -> None:
@@ -238,11 +316,14 @@ def last_loaded(db: Path = WAREHOUSE) -> date | None:
 
 
 class IngestRejected(LedgerError):
-    """Validation found problems; nothing was written. Carries every problem found."""
+    """Validation found problems; nothing was written. Carries the problems kept (the first
+    PROBLEM_CAP of each sheet) and how many there were."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], total: int | None = None):
         self.problems = problems
+        self.total = len(problems) if total is None else total
+        """Problems found, also those beyond the PROBLEM_CAP kept per sheet."""
         first = problems[0]
-        super().__init__(f"发现 {len(problems)} 处问题，未写入任何数据 / {len(problems)} problem(s) found, "
+        super().__init__(f"发现 {self.total} 处问题，未写入任何数据 / {self.total} problem(s) found, "
                          f"nothing was written. First: {first.file} {first.sheet} 第{first.row}行 "
                          f"{first.column}: {first.message}")
