@@ -40,5 +40,9 @@ test: $(VENV)/.dev ## run all tests (incl. real Chromium checks)
 lint: $(VENV)/.dev ## ruff
 	$(VENV)/bin/ruff check src tests benchmarks
 
+.PHONY: bench-ingest
+bench-ingest: venv ## intake of 10 million CSV rows vs plain pandas, and the measures (not a test)
+	$(PY) benchmarks/ingest.py
+
 clean: ## remove generated data and reports (keeps .venv and data/raw)
 	rm -rf data/sample data/warehouse.duckdb reports/*/ reports/index.html
