@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pyarrow
 import pytest
 
 from analysis import csvstream, intake
 from analysis.intake import read_ledger_file
+from analysis.ledgers import Column
 from analysis.warehouse import IngestRejected, ingest, validate
 
 HEADER = "演练编号,所属社区/村或街道代码,单位统一编码,演练日期,演练类型,是否“四不”演练,参演人数\n"
@@ -88,3 +90,27 @@ def test_rejected_first_ingest_leaves_no_warehouse(tmp_path):
         ingest([path], db=tmp_path / "new.duckdb")
     assert [p.rule for p in e.value.problems] == ["reference"]
     assert not (tmp_path / "new.duckdb").exists()
+
+
+CELLS = {
+    "date": ["2024-03-05", "2024-3-5", "2024/3/5", "2024/03/05", "2024.3.5", "2024年3月5日", "2024 年 3 月 5 日",
+             "2024年3月5", "20240305", "45356", "２０２４－０３－０５", "2024-02-30", "2024/2/30", "24/3/5",
+             "2024-03/05", "2024-03-05 08:30", "1999-12-31", "2999-01-01", "=TODAY()", "", " ", "abc"],
+    "int": ["5", "-3", "007", "1,200", "1, 200", "60%", "60 %", "%", "1.5", "12.0", "1e3", "+7", "３０",
+            "99999999999999999999", "=A1", " 12 ", "nan", "", "x"],
+    "float": ["1.5", "-0.25", ".5", "5.", "1,000.5", "1,000.5%", "%60", "1e-3", "６０％", "inf", "=B2", ""],
+    "bool": ["是", "否", "Y", "yes", "YES", "True", "t", "F", "no", "0", "1", "√", "×", "有", "无", "ＹＥＳ",
+             "是的", "=1", " 是 ", ""],
+    "str": ["abc", " abc ", "\u3000abc\u3000", "=x", "=", "", "<script>alert(1)</script>"],
+}
+
+
+@pytest.mark.parametrize("dtype", sorted(CELLS))
+def test_fast_path_agrees_with_the_cell_parsers(dtype):
+    """A CSV column (fast path, residue to the cell parsers) and the same cells from a worksheet
+    (cell parsers only) give the same values and the same problems."""
+    column = Column("c", "列", dtype)
+    fast, fast_bad = intake._parse_column(pyarrow.array(CELLS[dtype]), column, date(2026, 1, 1))
+    slow, slow_bad = intake._parse_column(list(CELLS[dtype]), column, date(2026, 1, 1))
+    assert fast.to_pylist() == slow.to_pylist()
+    assert sorted(fast_bad) == sorted(slow_bad)

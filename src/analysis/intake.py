@@ -1,10 +1,10 @@
 """Reading ledger files as units deliver them (Excel/CSV, GBK or UTF-8, Chinese dates, full-width
 digits) into typed chunks, collecting every problem with file, sheet, row, column and rule.
 
-Cells are parsed a column at a time: a vectorised fast path takes the clean values (ISO dates,
-plain numbers, 是/否) and only the residue it cannot read goes through the per-cell parsers that
-understand Chinese dates, full-width digits, “60%” and Excel serials, so a cell gets the same
-value and the same message whichever path it takes. Keys and references are checked across all
+Cells are parsed a column at a time: a vectorised fast path takes the common spellings (dates
+like 2024-03-05, 2024/3/5 or 2024年3月5日, numbers like 1,200 or 60%, 是/否) and only the residue
+goes through the per-cell parsers that also understand full-width digits, Excel serials and the
+rarer forms, so a cell gets the same value and the same message whichever path it takes. Keys and references are checked across all
 files by the warehouse."""
 
 from __future__ import annotations
@@ -410,11 +410,16 @@ def _parse_column(values: pyarrow.Array | list, column: Column, today: date):
 
 _INT = r"^-?\d{1,18}$"
 _FLOAT = r"^-?\d+(\.\d+)?$"
+_DATE_FORMATS = ((r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d"), (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d"),
+                 (r"^\d{4}\.\d{1,2}\.\d{1,2}$", "%Y.%m.%d"), (r"^\d{4}年\d{1,2}月\d{1,2}日$", "%Y年%m月%d日"))
+"""The common date spellings with ASCII digits and a four-digit year, each as (gate, format): the
+gate keeps strptime from reading what parse_date would refuse (a two-digit year, say)."""
 
 
 def _fast_path(values: pyarrow.Array, dtype: str) -> tuple[pyarrow.Array, np.ndarray]:
-    """Clean cells parsed in bulk (nothing but ISO dates, plain numbers, 是/否, text that is not a
-    formula), and the positions of the other non-empty cells, left for the per-cell parsers."""
+    """Clean cells parsed in bulk (common date spellings, plain numbers with thousands separators
+    or a %, yes/no words, text that is not a formula), and the positions of the other non-empty
+    cells, left for the per-cell parsers."""
     text = pc.utf8_trim_whitespace(values)
     present = pc.not_equal(text, "")
     if dtype == "str":
@@ -422,13 +427,21 @@ def _fast_path(values: pyarrow.Array, dtype: str) -> tuple[pyarrow.Array, np.nda
         return (pc.if_else(pc.and_(present, pc.invert(formula)), text, None),
                 np.flatnonzero(formula.to_numpy(zero_copy_only=False)))
     if dtype == "date":
-        stamps = pd.to_datetime(text.to_pandas(), format="%Y-%m-%d", errors="coerce")
-        typed = pyarrow.array(stamps.to_numpy(), from_pandas=True).cast(pyarrow.date32())
+        days = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[D]")
+        for gate, fmt in _DATE_FORMATS:
+            match = np.flatnonzero(pc.match_substring_regex(text, gate).to_numpy(zero_copy_only=False))
+            if len(match):
+                stamps = pd.to_datetime(text.take(match).to_pandas(), format=fmt, errors="coerce")
+                days[match] = stamps.to_numpy().astype("datetime64[D]")
+        typed = pyarrow.array(days, from_pandas=True)
     elif dtype in ("int", "float"):
-        plain = pc.match_substring_regex(text, _INT if dtype == "int" else _FLOAT)
-        typed = pc.cast(pc.if_else(plain, text, None), _ARROW[dtype])
+        plain = pc.replace_substring_regex(pc.replace_substring_regex(text, r"[, ]", ""), r"%$", "")
+        typed = pc.cast(pc.if_else(pc.match_substring_regex(plain, _INT if dtype == "int" else _FLOAT), plain, None),
+                        _ARROW[dtype])
     else:
-        typed = pc.if_else(pc.equal(text, "是"), True, pc.if_else(pc.equal(text, "否"), False, None))
+        word = pc.utf8_lower(text)
+        typed = pc.if_else(pc.is_in(word, pyarrow.array(sorted(_TRUE))), True,
+                           pc.if_else(pc.is_in(word, pyarrow.array(sorted(_FALSE))), False, None))
     residue = pc.and_(present, pc.is_null(typed))
     return typed, np.flatnonzero(residue.to_numpy(zero_copy_only=False))
 
