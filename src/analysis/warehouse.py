@@ -179,6 +179,7 @@ def _phase(progress: Progress | None, label: str, batches: list[Batch]) -> None:
 
 def _stage(con: duckdb.DuckDBPyConnection, batch: Batch, batch_id: int, chunks, expected: int,
            progress: Progress | None) -> None:
+    """One sheet's chunks into its ledger's staging table, each row tagged with the sheet and its row number."""
     con.execute(f"""CREATE TABLE IF NOT EXISTS staging.{batch.ledger.name}
                     ({batch.ledger.duckdb_columns()}, _batch INTEGER, _row BIGINT)""")
     for chunk in chunks:
@@ -195,7 +196,7 @@ def _check_across(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
     """Keys unique within and across sheets, and references to org units / enterprises that
     resolve in the warehouse or among the staged rows; problems go to their sheets."""
     staged = {b.ledger.name for b in batches}
-    for name in staged:
+    for name in [n for n in LEDGERS if n in staged]:
         ledger, stage = LEDGERS[name], f"staging.{name}"
         keys = ", ".join(ledger.key)
         key_text = "concat_ws('|', " + ", ".join(f"{k}::VARCHAR" for k in ledger.key) + ")"
