@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from analysis.publish import publish
-from analysis.sample import generate_sample
 from analysis.reference import load_reference, store
+from analysis.sample import generate_sample
 from analysis.warehouse import connect, ingest
 
 PLAN = "quanfu_2024_2026"

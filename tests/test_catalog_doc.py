@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def plans_dir(tmp_path_factory) -> Path:
-    blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
     assert len(blocks) == 1, "docs/catalog.md holds exactly one complete example"
     plan_id = yaml.safe_load(blocks[0])["plan"]["id"]
     d = tmp_path_factory.mktemp("plans")

@@ -27,10 +27,10 @@ def insert(con, table: str, rows: list[dict]) -> None:
 
 
 def enterprise(eid: str, unit: str, key: int, high_risk: bool = False, **kw) -> dict:
-    base = dict(enterprise_id=eid, name=eid, unit_id=unit, industry="机械", above_scale=False, high_risk=high_risk,
-                crowded_place=False, hazardous_chemicals=False, dust_explosion=False, ammonia_refrigeration=False,
-                molten_metal=False, confined_space=False, employees=10, key_personnel=key, monitoring_required=False,
-                insured=False, established_on=date(2010, 1, 1))
+    base = {"enterprise_id": eid, "name": eid, "unit_id": unit, "industry": "机械", "above_scale": False, "high_risk": high_risk,
+                "crowded_place": False, "hazardous_chemicals": False, "dust_explosion": False, "ammonia_refrigeration": False,
+                "molten_metal": False, "confined_space": False, "employees": 10, "key_personnel": key, "monitoring_required": False,
+                "insured": False, "established_on": date(2010, 1, 1)}
     return base | kw
 
 
@@ -38,22 +38,22 @@ def enterprise(eid: str, unit: str, key: int, high_risk: bool = False, **kw) -> 
 def con():
     c = duckdb.connect()
     ensure_schema(c)
-    insert(c, "org_units", [dict(unit_id=u, name=n, parent_id=p, level=lv) for u, n, p, lv in UNITS])
+    insert(c, "org_units", [{"unit_id": u, "name": n, "parent_id": p, "level": lv} for u, n, p, lv in UNITS])
     build_org_closure(c)
     insert(c, "enterprises", [enterprise("E1", "C1", 100), enterprise("E2", "C2", 300, high_risk=True),
                               enterprise("E3", "C2", 50, closed_on=date(2024, 2, 1))])
-    training = [dict(record_id=f"r{i}", person_id=f"p{i}", enterprise_id="E1", unit_id="C1", role="主要负责人",
-                     training_date=date(2024, 2, 1), hours=8.0, passed=True) for i in range(30)]
-    training += [dict(record_id=f"s{i}", person_id=f"q{i}", enterprise_id="E2", unit_id="C2", role="安全管理人员",
-                      training_date=date(2024, 5, 1) if i < 60 else date(2024, 8, 1), hours=8.0, passed=True)
+    training = [{"record_id": f"r{i}", "person_id": f"p{i}", "enterprise_id": "E1", "unit_id": "C1", "role": "主要负责人",
+                     "training_date": date(2024, 2, 1), "hours": 8.0, "passed": True} for i in range(30)]
+    training += [{"record_id": f"s{i}", "person_id": f"q{i}", "enterprise_id": "E2", "unit_id": "C2", "role": "安全管理人员",
+                      "training_date": date(2024, 5, 1) if i < 60 else date(2024, 8, 1), "hours": 8.0, "passed": True}
                  for i in range(90)]
-    training.append(dict(record_id="dup", person_id="q0", enterprise_id="E2", unit_id="C2", role="安全管理人员",
-                         training_date=date(2024, 8, 2), hours=8.0, passed=True))  # same person again
+    training.append({"record_id": "dup", "person_id": "q0", "enterprise_id": "E2", "unit_id": "C2", "role": "安全管理人员",
+                         "training_date": date(2024, 8, 2), "hours": 8.0, "passed": True})  # same person again
     insert(c, "personnel_training", training)
-    drills = [dict(drill_id="d1", unit_id="C1", enterprise_id="E1", drill_date=date(2024, 3, 1), kind="综合演练",
-                   unannounced=False, participants=10),
-              dict(drill_id="d2", unit_id="C2", enterprise_id="E2", drill_date=date(2024, 3, 1), kind="综合演练",
-                   unannounced=True, participants=10)]
+    drills = [{"drill_id": "d1", "unit_id": "C1", "enterprise_id": "E1", "drill_date": date(2024, 3, 1), "kind": "综合演练",
+                   "unannounced": False, "participants": 10},
+              {"drill_id": "d2", "unit_id": "C2", "enterprise_id": "E2", "drill_date": date(2024, 3, 1), "kind": "综合演练",
+                   "unannounced": True, "participants": 10}]
     insert(c, "drills", drills)
     yield c
     c.close()

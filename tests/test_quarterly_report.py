@@ -36,7 +36,7 @@ def read_ledger(sample_dir, name: str) -> pd.DataFrame:
 
 def shown(html: str, attr: str, key: str) -> float:
     """The number in the second cell of the table row tagged attr="key"."""
-    m = re.search(rf'<tr[^>]*{attr}="{key}"[^>]*>\s*<td>.*?</td>\s*<td>(.*?)</td>', html, re.S)
+    m = re.search(rf'<tr[^>]*{attr}="{key}"[^>]*>\s*<td>.*?</td>\s*<td>(.*?)</td>', html, re.DOTALL)
     assert m, f"row {attr}={key} not in report"
     text = unescape(re.sub(r"<[^>]+>", " ", m.group(1)))
     return float(re.search(r"-?[\d,]+(?:\.\d+)?", text).group(0).replace(",", ""))
@@ -91,7 +91,7 @@ def test_report_has_sections_and_provenance(html, sample_dir):
     for anchor in ("scorecard", "progress", "accidents", "tasks", "method"):
         assert f'id="{anchor}"' in html
     assert 'class="provenance"' in html
-    first = sorted(sample_dir.glob("drills*"))[0]
+    first = min(sample_dir.glob("drills*"))
     import hashlib
 
     assert hashlib.sha256(first.read_bytes()).hexdigest() in html
@@ -106,7 +106,7 @@ def test_overdue_tasks_are_marked_and_first(all_reports):
     html = all_reports[("national_2024_2026", "quarterly")].read_text(encoding="utf-8")
     overdue = re.findall(r'<tr class="overdue" data-task="(T\d+)"', html)
     assert overdue
-    for block in re.findall(r"<h3>[^<]*</h3><table class=\"tasks\">.*?</table>", html, re.S):
+    for block in re.findall(r"<h3>[^<]*</h3><table class=\"tasks\">.*?</table>", html, re.DOTALL):
         states = re.findall(r'<tr(?: class="(overdue)")? data-task=', block)
         first_other = next((i for i, s in enumerate(states) if s != "overdue"), len(states))
         assert all(s != "overdue" for s in states[first_other:]), "overdue tasks come first in every group"

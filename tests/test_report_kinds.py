@@ -1,6 +1,7 @@
 """Every report kind renders for every plan catalog on the sample data."""
 
 import json
+import re
 
 import pytest
 
@@ -23,6 +24,8 @@ def test_report_renders(all_reports, plan, kind):
     html = path.read_text(encoding="utf-8")
     for anchor in SECTIONS[kind]:
         assert f'id="{anchor}"' in html, anchor
+    heading = "评估意见（自动起草）" if kind == "quarterly" else "结论与建议（自动起草）"
+    assert re.search(rf'<section id="narrative"><h2>{heading}</h2>', html)
     assert "Traceback" not in html and 'class="jp-OutputArea-output" data-mime-type="application/vnd.jupyter.stderr"' not in html
     summary = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     assert (summary["plan_id"], summary["kind"]) == (plan, kind)

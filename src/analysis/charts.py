@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import base64
 import io
-from html import escape
 from functools import cache
+from html import escape
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import plotly.graph_objects as go  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import plotly.graph_objects as go
+from matplotlib import font_manager
 
-from analysis.labels import group  # noqa: E402
-from analysis.periods import Quarter  # noqa: E402
+from analysis.labels import group
+from analysis.periods import Quarter
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 PLOTLY_FONT = "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', 'WenQuanYi Micro Hei', sans-serif"

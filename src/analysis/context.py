@@ -22,6 +22,7 @@ from analysis.reference import stored_rates
 from analysis.tasks import task_table
 from analysis.warehouse import connect, fetch_one
 
+
 @dataclass
 class ReportContext:
     catalog: Catalog

@@ -101,8 +101,8 @@ def write_templates(out_dir: Path) -> list[Path]:
 def data_dictionary() -> str:
     """Markdown data dictionary generated from the ledger declarations."""
     lines = ["# 数据字典 · Data dictionary", "",
-             "Generated from `src/analysis/ledgers.py` by `python -m analysis templates --dictionary`; "
-             "do not edit by hand.", ""]
+             ("Generated from `src/analysis/ledgers.py` by `python -m analysis templates --dictionary`; "
+              "do not edit by hand."), ""]
     for ledger in LEDGERS.values():
         lines += [f"## {ledger.title} · `{ledger.name}`", ""]
         if ledger.description:

@@ -3,10 +3,9 @@ tables, the pandera validation schema, the Excel templates and the data dictiona
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-
-from collections.abc import Callable
 
 import pandas as pd
 import pandera.pandas as pa
@@ -114,7 +113,7 @@ _PANDERA_TYPES = {"str": "string", "int": "Int64", "float": "Float64", "date": "
 DUCKDB_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
 
 
-def C(name, header, dtype="str", required=True, **kw) -> Column:  # noqa: N802 - short declarative helper
+def C(name, header, dtype="str", required=True, **kw) -> Column:
     return Column(name, header, dtype, required, **kw)
 
 

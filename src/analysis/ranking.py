@@ -50,7 +50,7 @@ def composite(cards: pd.DataFrame, w: dict[str, float]) -> pd.DataFrame:
     out["score"] = np.where(out["w"] > 0, out["wp"] / out["w"].where(out["w"] > 0), np.nan)
     counts = c.pivot_table(index="unit_id", columns="status", values="indicator_id", aggfunc="count", fill_value=0)
     for s in (*STATUS_POINTS, NO_DATA):
-        out[s] = out["unit_id"].map(counts[s] if s in counts else {}).fillna(0).astype(int)
+        out[s] = out["unit_id"].map(counts.get(s, {})).fillna(0).astype(int)
     out = out.sort_values(["score", "unit_id"], ascending=[False, True], na_position="last").reset_index(drop=True)
     out["rank"] = out["score"].rank(method="min", ascending=False).astype("Int64")
     return out.drop(columns=["wp", "w"])

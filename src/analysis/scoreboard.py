@@ -60,7 +60,7 @@ INDICATOR_WIDTHS = [26, 40, 12, 10, 12, 12, 12, 10, 10, 12, 12, 12, 12, 30, 60]
 def _indicator_rows(ws, card) -> None:
     status, trend = group("status"), group("trend")
     for a in card.to_dict("records"):
-        pct = lambda v: None if _num(v) is None else round(v * 100, 1)  # noqa: E731
+        pct = lambda v: None if _num(v) is None else round(v * 100, 1)
         ws.append([a["indicator_id"], a["name"], _num(a["value"]), a["unit"], _num(a["target"]), a["target_by"],
                    f"{group('status_icon')[a['status']]} {status[a['status']]}", trend[a["trend"]],
                    pct(a["yoy_change"]), pct(a["time_progress"]), pct(a["completion"]), _num(a["projected"]),

@@ -260,9 +260,9 @@ def tasks(ctx: ReportContext) -> str:
 def narrative(ctx: ReportContext, title: str | None = None) -> str:
     d = draft(ctx.card, ctx.tasks, ctx.ranking, ctx.accident_row, len(ctx.missing_denominators), len(ctx.outliers))
     parts = [f'<p class="draft-mark">{esc(t("report.draft"))}</p>']
-    for title, items in (("主要成效", d.achievements), ("存在问题", d.problems), ("下步建议", d.actions)):
+    for heading, items in (("主要成效", d.achievements), ("存在问题", d.problems), ("下步建议", d.actions)):
         lis = "".join(f"<li>{esc(x)}</li>" for x in items) or "<li>—</li>"
-        parts.append(f"<h3>{title}</h3><ol>{lis}</ol>")
+        parts.append(f"<h3>{heading}</h3><ol>{lis}</ol>")
     return section(title or t("report.narrative"), '<div class="narrative">' + "".join(parts) + "</div>",
                    anchor="narrative")
 
@@ -272,14 +272,14 @@ def method() -> str:
         "指标值：按规划目录中的分子、分母口径，在数据仓库中对全部单位、全部季度一次计算；上级单位的数值由下级单位的分子、分母分别加总后再相除，不对比率求平均。",
         "当期目标：取评估期所处阶段的目标值（如 2024 年底 60%、2025 年底 100%）；序时路径由阶段起点（基期或上一阶段时限）线性过渡到阶段目标。",
         "序时进度 = 阶段已过天数 ÷ 阶段总天数；完成率 = 阶段内已取得的进展 ÷ 阶段要求的进展。完成率不低于序时进度即“时间过半、任务过半”。",
-        "状态判定采用 Open SDG（参照欧盟统计局）增长率比值法：R = 方向 × 实际年均增长率 ÷ |所需年均增长率|。"
-        "已达到当期目标为“已达标”；R ≥ 0.95 为“正常推进”，0.6 ≤ R < 0.95 为“滞后”，R < 0.6 为“严重滞后”；缺少数值或基期为“数据不足”。"
-        "起点为零、累计数量类和清零类目标无法计算增长率，改用 完成率 ÷ 序时进度 并套用同一阈值。",
+        ("状态判定采用 Open SDG（参照欧盟统计局）增长率比值法：R = 方向 × 实际年均增长率 ÷ |所需年均增长率|。"
+         "已达到当期目标为“已达标”；R ≥ 0.95 为“正常推进”，0.6 ≤ R < 0.95 为“滞后”，R < 0.6 为“严重滞后”；缺少数值或基期为“数据不足”。"
+         "起点为零、累计数量类和清零类目标无法计算增长率，改用 完成率 ÷ 序时进度 并套用同一阈值。"),
         "期末预测：以最近四个季度的线性趋势外推至阶段时限，判断能否如期达标。",
         "小样本：事故起数、死亡人数等稀有事件给出精确泊松 95% 置信区间；分子少于 20 时标注“小样本”，其变化多属随机波动，解读时宜谨慎；单位间比较用漏斗图而非简单排名。",
         "量化排名：下级单位各指标状态得分的加权平均，权重取自规划目录，未设权重时核心指标等权。",
-        f"数据质量：报送率、及时率按 DHIS2 定义（季度结束后 {ON_TIME_DAYS} 天内为及时）；异常值按 z 分数（|z|>{Z_LIMIT:g}）"
-        f"和修正 z 分数（|修正z|>{MODIFIED_Z_LIMIT:g}）识别；分母缺失的比率不计算、不插补。",
+        (f"数据质量：报送率、及时率按 DHIS2 定义（季度结束后 {ON_TIME_DAYS} 天内为及时）；异常值按 z 分数（|z|>{Z_LIMIT:g}）"
+         f"和修正 z 分数（|修正z|>{MODIFIED_Z_LIMIT:g}）识别；分母缺失的比率不计算、不插补。"),
         "任务进展：取责任单位截至评估期末最近一次报送；完成类任务超过时限仍未完成即为“已逾期”。",
         "评估意见为程序依据上述数字自动起草的初稿，须由规划编制人员审核修改后使用。",
     ]

@@ -65,7 +65,7 @@ class OfflinePage:
 
     def _route(self, route):
         url = route.request.url
-        if url.startswith(self.origin) or url.startswith("data:"):
+        if url.startswith((self.origin, "data:")):
             route.continue_()
         else:
             self.blocked.append(url)
