@@ -258,15 +258,25 @@ def _load(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> list[LoadSumm
         summaries = [_merge(con, ledger, batches, base) for ledger in LEDGERS.values()
                      if any(b.ledger.name == ledger.name for b in batches)]
         now = datetime.now().replace(microsecond=0)
-        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [[base + i, str(b.path.resolve()), b.path.name, b.sheet, b.ledger.name, b.sha256,
-                          b.n_rows, now] for i, b in enumerate(batches)])
+        files = [[base + i, str(b.path.resolve()), b.path.name, b.sheet, b.ledger.name, b.sha256, b.n_rows, now]
+                 for i, b in enumerate(batches) if not _redelivered(con, b, base + i)]
+        if files:
+            con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", files)
         build_org_closure(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return summaries
+
+
+def _redelivered(con: duckdb.DuckDBPyConnection, b: Batch, file_id: int) -> bool:
+    """The same bytes were loaded before and gave no row now: recording them again would only
+    change the warehouse's data version (and so invalidate every cached measure) for nothing."""
+    if fetch_one(con, f"SELECT count(*) FROM {b.ledger.name} WHERE _file_id = ?", [file_id])[0]:
+        return False
+    return fetch_one(con, "SELECT count(*) FROM _files WHERE sha256 = ? AND ledger = ? AND sheet = ?",
+                     [b.sha256, b.ledger.name, b.sheet])[0] > 0
 
 
 def _merge(con: duckdb.DuckDBPyConnection, ledger: Ledger, batches: list[Batch], base: int) -> LoadSummary:
