@@ -24,7 +24,7 @@ import shutil
 import zipfile
 import zlib
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -115,6 +115,9 @@ class Street:
     """Compounds with networked smoke alarms by 2024-12-31 and by 2026-09-30."""
     monitoring: tuple[float, float]
     """Monitoring-required enterprises connected by 2024-12-31 and by 2026-09-30."""
+    scale: float = 1.0
+    """Size of the street's public life relative to the district's streets: scales accidents,
+    complaints, residents' hazard reports, compounds and office staff (province streets are small)."""
 
     @property
     def short(self) -> str:
@@ -163,6 +166,47 @@ STREETS: tuple[Street, ...] = (
            (0.62, 0.85), (0.50, 0.80)),
 )
 STREET_IDS = tuple(s.id for s in STREETS)
+
+
+@dataclass
+class Layout:
+    """The org tree a sample is generated for: the root (the district, or a province), the units
+    between the root and the streets/towns (cities, districts), the streets/towns with their
+    storyline knobs, and the offices that keep staff and routines."""
+
+    root_id: str
+    root_name: str
+    root_level: str
+    streets: tuple[Street, ...]
+    stations: dict[str, str]
+    """Street id -> the day its town/street rescue station opens (after DATA_END: not yet)."""
+    middle: tuple[tuple[str, str, str, str, str], ...] = ()
+    """(unit_id, name, parent_id, level, kind) of the units between root and streets, in order."""
+    parents: dict[str, str] = field(default_factory=dict)
+    """Street id -> parent id, where it is not the root."""
+    groups: dict[str, str] = field(default_factory=dict)
+    """Street id -> the name part of its large-ledger CSV files, where it is not the street."""
+
+    def __post_init__(self) -> None:
+        self.street_ids = tuple(s.id for s in self.streets)
+        self.index = {sid: i for i, sid in enumerate(self.street_ids)}
+        self.offices = (self.root_id, *self.street_ids)
+        """Units with safety staff and yearly routines: the root's bureau and every street office."""
+
+    def parent(self, street_id: str) -> str:
+        return self.parents.get(street_id, self.root_id)
+
+    def street(self, unit_id: str) -> Street | None:
+        i = self.index.get(unit_id)
+        return None if i is None else self.streets[i]
+
+    def diligence(self, unit_id: str) -> float:
+        s = self.street(unit_id)
+        return 0.0 if s is None else s.diligence
+
+    def scale(self, unit_id: str) -> float:
+        s = self.street(unit_id)
+        return 1.0 if s is None else s.scale
 
 # Industry tables, in the order of ledgers.INDUSTRIES:
 # 危化 冶金 有色 建材 机械 轻工 纺织 烟草 商贸 建筑 交通 矿山 燃气 其他
@@ -305,18 +349,20 @@ def _frame(ledger: str, cols: dict[str, object], **internal) -> pd.DataFrame:
 # --------------------------------------------------------------------------- ledgers
 
 
-def _org_units() -> pd.DataFrame:
-    """District, streets/towns and their communities/villages (parent_id links them)."""
-    rows = [(DISTRICT_ID, DISTRICT_NAME, None, "区县", config.SAMPLE_MARK)]  # every report says 示例数据
-    for s in STREETS:
-        rows.append((s.id, s.name, DISTRICT_ID, s.level, "城市街道" if s.level == "街道" else "涉农镇"))
+def _org_units(lay: Layout) -> pd.DataFrame:
+    """District (or province, its cities and districts), streets/towns and their
+    communities/villages (parent_id links them)."""
+    rows = [(lay.root_id, lay.root_name, None, lay.root_level, config.SAMPLE_MARK)]  # every report says 示例数据
+    rows += list(lay.middle)
+    for s in lay.streets:
+        rows.append((s.id, s.name, lay.parent(s.id), s.level, "城市街道" if s.level == "街道" else "涉农镇"))
         for i, leaf in enumerate(s.leaves, 1):
             village = leaf.endswith("村")
             rows.append((f"{s.id}-{i:02d}", leaf, s.id, "村" if village else "社区",
                          "行政村" if village else "城市社区" if s.level == "街道" else "镇区社区"))
     cols = list(zip(*rows))
     names = [c.name for c in LEDGERS["org_units"].columns]
-    street = ["" if parent is None else unit if parent == DISTRICT_ID else parent
+    street = [unit if unit in lay.index else parent if parent in lay.index else ""
               for unit, _, parent, *_ in rows]
     return _frame("org_units", dict(zip(names, cols)), street=street)
 
@@ -363,12 +409,13 @@ def _enterprise_names(rng: Rng, industry: np.ndarray, street_short: np.ndarray) 
     raise RuntimeError("could not make enterprise names unique")
 
 
-def _enterprises(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
+def _enterprises(rng: Rng, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """The roster: industry first, then the risk flags and sizes that go with it."""
     leaves = _leaves(org)
     parts = []
-    for si, s in enumerate(STREETS):
-        mine = leaves.index[leaves["parent_id"] == s.id].to_numpy()
+    leaf_street = leaves["parent_id"].map(lay.index).to_numpy()
+    for si, s in enumerate(lay.streets):
+        mine = leaves.index[leaf_street == si].to_numpy()
         weight = rng.dirichlet(np.full(len(mine), 2.0))
         mix = np.array(_MIX[s.mix])
         ind = rng.choice(len(INDUSTRIES), size=s.enterprises, p=mix / mix.sum())
@@ -418,8 +465,9 @@ def _enterprises(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
     # monitoring connection follows a per-street curve from 2023 on, never before establishment
     connected = np.full(n, np.nan)
     x = np.array([_day("2023-01-01"), _day("2024-12-31"), _END], dtype=float)
-    for si, s in enumerate(STREETS):
-        m = (e["si"].to_numpy() == si) & monitoring
+    street_of = e["si"].to_numpy()
+    for si, s in enumerate(lay.streets):
+        m = (street_of == si) & monitoring
         y = np.array([0.0, *s.monitoring])
         uu = rng.random(m.sum())
         day = np.interp(uu, y, x)
@@ -428,7 +476,7 @@ def _enterprises(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
         connected[m] = np.floor(day)
     connected[~np.isnan(closed) & (connected > closed)] = np.nan
 
-    street_short = np.array([STREETS[i].short for i in e["si"]])
+    street_short = np.array([lay.streets[i].short for i in e["si"]])
     ids = _uscc(rng, est)
     unit_ids = leaves["unit_id"].to_numpy()[e["leaf"].to_numpy()]
     df = _frame("enterprises", {
@@ -439,17 +487,17 @@ def _enterprises(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
         "employees": employees, "key_personnel": key, "monitoring_required": monitoring,
         "monitoring_connected_on": connected, "insured": insured, "standardization_level": std,
         "established_on": est, "closed_on": closed,
-    }, si=e["si"], street=np.array(STREET_IDS)[e["si"]], first=np.maximum(est, _START),
+    }, si=e["si"], street=np.array(lay.street_ids)[e["si"]], first=np.maximum(est, _START),
         last=np.where(np.isnan(closed), _END, np.nan_to_num(closed)).astype(np.int64),
         z=rng.standard_normal(n))
     return df.sort_values(["unit_id", "established_on", "enterprise_id"], ignore_index=True)
 
 
-def _street_table(values: Callable[[Street], Sequence[float]]) -> np.ndarray:
-    return np.array([values(s) for s in STREETS], dtype=float)
+def _street_table(values: Callable[[Street], Sequence[float]], lay: Layout) -> np.ndarray:
+    return np.array([values(s) for s in lay.streets], dtype=float)
 
 
-def _training(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
+def _training(rng: Rng, ent: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Key personnel (三类人员) trained progressively along each street's curve from 2024, with
     earlier history, yearly refreshers for 主要负责人, retakes after failures, and some 一线."""
     n_key = ent["key_personnel"].to_numpy()
@@ -467,7 +515,7 @@ def _training(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
     # campaign from 2024-01-01: inverse of each street's coverage curve
     campaign = np.full(len(e_idx), np.nan)
     u = ndtr(-0.6 * z + 0.8 * rng.standard_normal(len(e_idx)))  # diligent firms train earlier
-    for s_i, s in enumerate(STREETS):
+    for s_i, s in enumerate(lay.streets):
         c24, c25, cfin = s.training
         for chem in (False, True):
             m = (si == s_i) & (hazchem == chem)
@@ -499,7 +547,7 @@ def _training(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
     parts.append(kind_rows(np.flatnonzero(ok)[i], d, "initial"))
     # yearly refresher for 主要负责人, one refresher for a third of the others
     leader = has & (role == "主要负责人")
-    refresh_p = np.array([.85 + s.diligence for s in STREETS])
+    refresh_p = np.array([.85 + s.diligence for s in lay.streets])
     i, d = _periodic(rng, campaign[leader].astype(np.int64) + 240, last[leader], 365,
                      lambda e, d: refresh_p[si[leader][e]], z[leader])
     parts.append(kind_rows(np.flatnonzero(leader)[i], d, "refresher"))
@@ -510,7 +558,7 @@ def _training(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
 
     p_idx = rows["p"].to_numpy()
     days = rows["day"].to_numpy()
-    lagging = np.array([s.diligence < -.1 for s in STREETS])
+    lagging = np.array([s.diligence < -.1 for s in lay.streets])
     pass_p = np.array(_PASS_P)[_year_index(days)] - np.where(lagging[si[p_idx]], .05, 0)
     passed = rng.random(len(rows)) < pass_p
     # a failed exam is retaken 2–8 weeks later
@@ -581,12 +629,12 @@ def _finish_facts(t: pd.DataFrame, ent: pd.DataFrame, ledger: str, prefix: str, 
     return _frame(ledger, {n: full[n] for n in names}, street=street_o)
 
 
-def _drills(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+def _drills(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Enterprise drills on a schedule (half-yearly for high-risk and crowded places, yearly for the
     rest), extra on-site drills, and street/community drills; “四不” share rising by year."""
     si = ent["_si"].to_numpy()
     frequent = (ent["high_risk"] | ent["crowded_place"]).to_numpy(dtype=bool)
-    offset = _street_table(lambda s: [s.drills])[:, 0]
+    offset = _street_table(lambda s: [s.drills], lay)[:, 0]
     p_table = np.clip(np.array(_DRILL_P)[None, :] + offset[:, None], 0, .99)
     parts = []
     first, last, z = ent["_first"].to_numpy(), ent["_last"].to_numpy(), ent["_z"].to_numpy()
@@ -609,7 +657,7 @@ def _drills(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     d = pd.concat(parts, ignore_index=True)
     emp = ent["employees"].to_numpy()[d["e"]]
     d["participants"] = np.maximum(3, np.round(np.minimum(emp, 400) * rng.uniform(.3, .9, len(d))))
-    d = pd.concat([d, _public_drills(rng, org)], ignore_index=True)
+    d = pd.concat([d, _public_drills(rng, org, lay)], ignore_index=True)
 
     # “四不”: the year's district share, scaled by street and kind (综合 less often, on-site more)
     e = d["e"].to_numpy()
@@ -617,7 +665,7 @@ def _drills(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     kind_f = d["kind"].map({"综合演练": .5, "专项演练": 1.0, "现场处置演练": 1.3}).to_numpy()
     yi = _year_index(d["day"].to_numpy())
     mean_f = pd.Series(kind_f).groupby(yi).transform("mean").to_numpy()
-    street_f = _street_table(lambda s: [s.unannounced])[street_i, 0]
+    street_f = _street_table(lambda s: [s.unannounced], lay)[street_i, 0]
     p = np.clip(np.array(_UNANNOUNCED)[yi] * street_f * kind_f / mean_f, 0, .95)
     d["unannounced"] = rng.random(len(d)) < p
     return _finish_facts(d, ent, "drills", "YL", 6, {
@@ -625,26 +673,27 @@ def _drills(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
         "participants": d["participants"].astype(np.int64)}, sort=["day"])
 
 
-def _public_drills(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
+def _public_drills(rng: Rng, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Street drills (unit = the street id, every ~5 months, the laggard less), community drills."""
     parts = []
-    streets = np.arange(len(STREETS))
-    every = np.array([330.0 if s.diligence < -.1 else 150.0 for s in STREETS])
+    streets = np.arange(len(lay.streets))
+    every = np.array([330.0 if s.diligence < -.1 else 150.0 for s in lay.streets])
+    street_ids = np.array(lay.street_ids)
     for ev in np.unique(every):
         idx = streets[every == ev]
-        p = .9 + np.array([STREETS[k].diligence for k in idx]) / 2
+        p = .9 + np.array([lay.streets[k].diligence for k in idx]) / 2
         i, d = _periodic(rng, np.full(len(idx), _START), np.full(len(idx), _END), ev,
                          lambda e, d, p=p: p[e], rng.standard_normal(len(idx)))
-        parts.append(pd.DataFrame({"e": -1, "si": idx[i], "unit": np.array(STREET_IDS)[idx[i]],
-                                   "street": np.array(STREET_IDS)[idx[i]], "day": d,
+        parts.append(pd.DataFrame({"e": -1, "si": idx[i], "unit": street_ids[idx[i]],
+                                   "street": street_ids[idx[i]], "day": d,
                                    "participants": rng.integers(80, 400, len(i))}))
     leaves = _leaves(org)
     n = len(leaves)
     grid_l = np.repeat(np.arange(n), len(_YEARS))
     grid_y = np.tile(_YEARS, n)
     street_of = leaves["parent_id"].to_numpy()[grid_l]
-    s_i = np.array([STREET_IDS.index(s) for s in street_of])
-    p = .85 + 2 * np.array([STREETS[k].diligence for k in s_i])
+    s_i = np.array([lay.index[s] for s in street_of])
+    p = .85 + 2 * np.array([lay.streets[k].diligence for k in s_i])
     ok = rng.random(len(grid_l)) < p
     day = _uniform_days(rng, [_day(f"{y}-01-01") for y in grid_y[ok]],
                         [min(_day(f"{y}-12-31"), _END) for y in grid_y[ok]])
@@ -652,13 +701,13 @@ def _public_drills(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
     parts.append(pd.DataFrame({"e": -1, "si": s_i[ok], "unit": unit, "street": street_of[ok],
                                "day": day, "participants": rng.integers(20, 150, ok.sum())}))
     d = pd.concat(parts, ignore_index=True)
-    street_level = d["unit"].isin(STREET_IDS).to_numpy()
+    street_level = d["unit"].isin(lay.street_ids).to_numpy()
     d["kind"] = np.where(street_level, _choice(rng, DRILL_KINDS, (.35, .55, .10), len(d)),
                          _choice(rng, DRILL_KINDS, (.5, .3, .2), len(d)))
     return d
 
 
-def _hazards(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+def _hazards(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Hazards found by year (more from 2024), ~2–3 % 重大; the 2023 stock of open major hazards
     is cleared mostly during 2024, a few stay open; some general ones are rectified late."""
     n = len(ent)
@@ -680,7 +729,7 @@ def _hazards(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     insured = ent["insured"].to_numpy(dtype=bool)[e]
     h = pd.DataFrame({"e": e, "day": found, "major": major, "insured": insured,
                       "si": ent["_si"].to_numpy()[e]})
-    h = pd.concat([h, _community_hazards(rng, org)], ignore_index=True)
+    h = pd.concat([h, _community_hazards(rng, org, lay)], ignore_index=True)
 
     m = len(h)
     major = h["major"].to_numpy(dtype=bool)
@@ -699,7 +748,7 @@ def _hazards(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
                                 np.array([15, 20, 30, 30, 45, 60])[rng.integers(0, 6, m)])
 
     # rectification: on time (up to the deadline) or late; a few never
-    diligence = _street_table(lambda s: [s.diligence])[h["si"].to_numpy(int), 0]
+    diligence = _street_table(lambda s: [s.diligence], lay)[h["si"].to_numpy(int), 0]
     on_time = rng.random(m) < np.where(major, .85, .88) + diligence
     span = deadline - found
     late_by = 1 + rng.exponential(40, m)
@@ -722,30 +771,32 @@ def _hazards(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
         "deadline": deadline.astype(float), "rectified_on": rectified}, sort=["day"])
 
 
-def _community_hazards(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
+def _community_hazards(rng: Rng, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Hazards in residential areas, found by supervisors or reported by residents (no firm)."""
     leaves = _leaves(org)
     n = len(leaves)
     grid_l = np.repeat(np.arange(n), len(_YEARS))
     grid_y = np.tile(_YEARS, n)
-    count = rng.poisson(2.5 * np.where(grid_y == 2026, .75, 1) * np.where(grid_y >= 2024, 1.3, 1))
+    scale = np.array([lay.scale(p) for p in leaves["parent_id"]], dtype=float)[grid_l]
+    count = rng.poisson(2.5 * np.where(grid_y == 2026, .75, 1) * np.where(grid_y >= 2024, 1.3, 1) * scale)
     li, yy = np.repeat(grid_l, count), np.repeat(grid_y, count)
     day = _uniform_days(rng, [_day(f"{y}-01-01") for y in yy],
                         [min(_day(f"{y}-12-31"), _END) for y in yy])
     street = leaves["parent_id"].to_numpy()[li]
     return pd.DataFrame({"e": -1, "day": day, "major": False, "insured": False,
-                         "si": [STREET_IDS.index(s) for s in street],
+                         "si": [lay.index[s] for s in street],
                          "unit": leaves["unit_id"].to_numpy()[li], "street": street,
                          "source": _choice(rng, ("督导检查", "群众举报"), (.6, .4), len(li))})
 
 
-def _accidents(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
+def _accidents(rng: Rng, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Rare accidents from 2020: 0–3 deaths per street and year, declining; one 较大 (3 deaths)
     in 2022."""
     leaves = _leaves(org)
     rows = []
-    for si, s in enumerate(STREETS):
-        mine = leaves.loc[leaves["parent_id"] == s.id, "unit_id"].to_numpy()
+    by_street = {k: g.to_numpy() for k, g in leaves.groupby("parent_id", sort=False)["unit_id"]}
+    for s in lay.streets:
+        mine = by_street[s.id]
         factor = 1.3 if s.diligence < -.1 else 1.0
         town = s.level == "镇"
         for y, trend in _ACCIDENT_TREND.items():
@@ -753,7 +804,7 @@ def _accidents(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
             lo, hi = _day(f"{y}-01-01"), min(_day(f"{y}-12-31"), _END)
             deaths_left = 3
             for fatal in (True, False):
-                lam = (0.85 if fatal else 2.0) * trend * part * factor
+                lam = (0.85 if fatal else 2.0) * trend * part * factor * s.scale
                 for _ in range(rng.poisson(lam)):
                     deaths = (1 + (rng.random() < .12)) if fatal else 0
                     if deaths > deaths_left:
@@ -785,7 +836,7 @@ def _accidents(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _economy(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
+def _economy(rng: Rng, ent: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """GDP per quarter from 2020 (≈5–40 亿元, growing), workers from the roster, vehicles,
     population."""
     quarters = quarter_range(Quarter.of(BASELINE_START), Quarter.of(DATA_END))
@@ -798,8 +849,9 @@ def _economy(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
     active = (est[:, None] <= q_end[None, :]) & (closed[:, None] > q_end[None, :])
     emp = ent["employees"].to_numpy()
     rows = []
-    for si, s in enumerate(STREETS):
-        mine = ent["_si"].to_numpy() == si
+    street_of = ent["_si"].to_numpy()
+    for si, s in enumerate(lay.streets):
+        mine = street_of == si
         workers = (emp[mine, None] * active[mine]).sum(axis=0) * 1.35
         workers *= rng.normal(1, .015, len(q_end))
         gdp = s.gdp * (1 + s.growth) ** years_in * season[[q.q - 1 for q in quarters]]
@@ -825,14 +877,14 @@ _COMPOUND_PREFIX = ("锦绣", "阳光", "翠苑", "金色", "华府", "御景", 
 _COMPOUND_SUFFIX = ("小区", "花园", "家园", "苑", "新村", "公寓", "嘉园", "雅居", "名邸")
 
 
-def _compounds(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
+def _compounds(rng: Rng, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """10–40 compounds per community (not villages); smoke alarms installed mostly in 2024."""
     leaves = _leaves(org)
     comm = leaves[leaves["level"] == "社区"].reset_index(drop=True)
     names_all = np.array([p + s for p in _COMPOUND_PREFIX for s in _COMPOUND_SUFFIX])
     parts = []
     for _, row in comm.iterrows():
-        n = int(rng.integers(10, 41))
+        n = max(1, round(int(rng.integers(10, 41)) * lay.scale(row["parent_id"])))
         names = names_all[rng.choice(len(names_all), n, replace=False)]
         parts.append(pd.DataFrame({"unit": row["unit_id"], "street": row["parent_id"],
                                    "name": names, "k": np.arange(1, n + 1)}))
@@ -842,8 +894,9 @@ def _compounds(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
     smoke = np.full(m, np.nan)
     x = [_day("2023-09-01"), _day("2024-12-31"), _END]
     u = rng.random(m)
-    for s in STREETS:
-        sel = (c["street"] == s.id).to_numpy()
+    street_of = c["street"].map(lay.index).to_numpy()
+    for si, s in enumerate(lay.streets):
+        sel = street_of == si
         y = [0.0, *s.smoke]
         day = np.floor(np.interp(u[sel], y, x))
         day[u[sel] >= y[-1]] = np.nan
@@ -854,7 +907,7 @@ def _compounds(rng: Rng, org: pd.DataFrame) -> pd.DataFrame:
         "smoke_alarms_on": smoke})
 
 
-def _activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+def _activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Leader inspections from 2023 (quarterly; monthly from 2024 in high-risk firms and firms with
     explosive dust or ammonia refrigeration), insurer
     services for insured firms from 2024, yearly special inspections per street, enforcement
@@ -862,7 +915,7 @@ def _activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     si = ent["_si"].to_numpy()
     z = ent["_z"].to_numpy()
     first, last = ent["_first"].to_numpy(), ent["_last"].to_numpy()
-    dil = _street_table(lambda s: [s.diligence])[:, 0]
+    dil = _street_table(lambda s: [s.diligence], lay)[:, 0]
     high = ent["high_risk"].to_numpy(dtype=bool)
     monthly = high | (ent["dust_explosion"] | ent["ammonia_refrigeration"]).to_numpy(dtype=bool)
     insured = ent["insured"].to_numpy(dtype=bool)
@@ -894,18 +947,19 @@ def _activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     ok = hi >= lo
     day = _uniform_days(rng, lo[ok], hi[ok])
     parts.append(pd.DataFrame({"e": e[ok], "day": day, "kind": "执法检查"}))
-    parts.append(_street_activities(rng, ent, org))
+    parts.append(_street_activities(rng, ent, org, lay))
     a = pd.concat(parts, ignore_index=True)
     return _finish_facts(a, ent, "safety_activities", "HD", 7, {
         "activity_date": a["day"].to_numpy(float), "kind": a["kind"]}, sort=["day", "kind"])
 
 
-def _street_activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+def _street_activities(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """重大隐患专项督查: 1–2 actions per street and year from 2024 (none yet in 2026 for the
     lagging town), recorded at the community with most high-risk firms; 普法竞赛 per community."""
     rows = []
-    for si, s in enumerate(STREETS):
-        mine = ent[ent["_si"] == si]
+    by_street = dict(list(ent.groupby("_si", sort=False)))
+    for si, s in enumerate(lay.streets):
+        mine = by_street.get(si, ent.iloc[:0])
         focus = (mine.assign(w=mine["high_risk"].astype(int) * 5 + 1).groupby("unit_id")["w"].sum()
                  .sort_values(ascending=False, kind="stable").index.tolist())
         for y in (2024, 2025, 2026):
@@ -945,20 +999,21 @@ def _numbered(prefix: str, code: pd.Series, width: int) -> np.ndarray:
     return (prefix + "-" + code + "-" + seq.astype(str).str.zfill(width)).to_numpy()
 
 
-def _regulatory_staff(rng: Rng) -> pd.DataFrame:
+def _regulatory_staff(rng: Rng, lay: Layout) -> pd.DataFrame:
     """District bureau and street/town safety staff with turnover (leavers replaced within three
     months) and one more enforcement officer per office in 2024; newer hires more often have a
     safety background."""
     rows = []
-    for unit in (DISTRICT_ID, *STREET_IDS):
+    for unit in lay.offices:
         for role, (district, lo, hi) in _STAFF_SIZES.items():
-            n = district if unit == DISTRICT_ID else int(rng.integers(lo, hi + 1))
+            n = district if unit == lay.root_id else int(rng.integers(lo, hi + 1))
+            n = max(1, round(n * lay.scale(unit)))  # small offices keep one of each
             for _ in range(n):
                 joined = int(_uniform_days(rng, _day("2003-01-01"), _day("2020-12-31")))
                 while joined <= _END:
                     leaves = rng.random() < .12
                     left_day = int(_uniform_days(rng, max(joined + 365, _START), _END))
-                    left = left_day if leaves else None
+                    left = left_day if leaves and left_day <= _END else None  # hired too late to leave
                     rows.append((unit, role, joined, left))
                     if left is None:
                         break
@@ -977,7 +1032,7 @@ def _regulatory_staff(rng: Rng) -> pd.DataFrame:
     })
 
 
-def _staff_training(rng: Rng, staff: pd.DataFrame) -> pd.DataFrame:
+def _staff_training(rng: Rng, staff: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Induction for new staff, yearly rotation training (the laggard town less), job shadowing for
     part of the new hires and, from 2024, for most enforcement officers, and topical sessions
     without an exam."""
@@ -985,8 +1040,7 @@ def _staff_training(rng: Rng, staff: pd.DataFrame) -> pd.DataFrame:
     left = _days_of(staff["left_on"])
     last = np.where(staff["left_on"].isna().to_numpy(), _END, left)
     first = np.maximum(joined, _BASE)
-    dil = np.array([0.0 if u == DISTRICT_ID else STREETS[STREET_IDS.index(u)].diligence
-                    for u in staff["unit_id"]])
+    dil = np.array([lay.diligence(u) for u in staff["unit_id"]])
 
     def part(i, day, kind, hours):
         return pd.DataFrame({"i": i, "day": day, "kind": kind, "hours": hours})
@@ -1029,7 +1083,7 @@ _PROCESSES = ("光气及光气化工艺", "电解工艺（氯碱）", "氯化工
 """The 18 重点监管危险化工工艺."""
 
 
-def _chemical_processes(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
+def _chemical_processes(rng: Rng, ent: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Hazardous processes of chemical producers (not filling stations): automation spreads from
     2019 and reaches most units by 2025, the laggard town later."""
     producer = ((ent["industry"] == "危险化学品") & ~ent["name"].str.endswith("加油站")).to_numpy()
@@ -1045,7 +1099,7 @@ def _chemical_processes(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
                        _uniform_days(rng, np.maximum(start + 365, _START), _END + 365), np.nan)
     retired = np.where(open_firm, stopped, _days_of(ent["closed_on"])[idx])
     retired = np.where(retired > _END, np.nan, retired)
-    lagging = np.array([STREETS[k].diligence < -.1 for k in ent["_si"].to_numpy()[idx]])
+    lagging = np.array([lay.streets[k].diligence < -.1 for k in ent["_si"].to_numpy()[idx]])
     u = rng.random(n)
     x = [_day("2019-01-01"), _day("2022-12-31"), _day("2025-12-31")]
     automated = np.where(lagging, np.interp(u, [0, .35, .82], x), np.interp(u, [0, .55, .97], x))
@@ -1080,13 +1134,14 @@ def _active_firm_in(rng: Rng, ent: pd.DataFrame, unit: np.ndarray, day: np.ndarr
     return out
 
 
-def _complaints(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+def _complaints(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Reports by residents and workers: mostly general hazards, some about firms; nearly all
     closed within the time limit, some late, a few still open; rewards for verified serious ones."""
     leaves = _leaves(org)
     grid_l = np.repeat(np.arange(len(leaves)), len(_BASELINE_YEARS))
     grid_y = np.tile(_BASELINE_YEARS, len(leaves))
-    rate = 4.0 * np.where(grid_y == 2026, .75, 1) * np.where(grid_y >= 2024, 1.25, 1)
+    scale = np.array([lay.scale(p) for p in leaves["parent_id"]], dtype=float)[grid_l]
+    rate = 4.0 * np.where(grid_y == 2026, .75, 1) * np.where(grid_y >= 2024, 1.25, 1) * scale
     count = rng.poisson(rate)
     li, yy = np.repeat(grid_l, count), np.repeat(grid_y, count)
     n = len(li)
@@ -1099,7 +1154,7 @@ def _complaints(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     subject = _choice(rng, COMPLAINT_SUBJECTS, (.05, .55, .25, .15), n)
     limit = np.where(subject == "重大事故隐患", 15, 30)
     deadline = received + limit
-    lagging = np.array([STREETS[STREET_IDS.index(x)].diligence < -.1 for x in street])
+    lagging = np.array([lay.diligence(x) < -.1 for x in street], dtype=bool)
     u = rng.random(n)
     took = np.where(u < np.where(lagging, .85, .95), rng.integers(1, 16, n) * limit // 15,
                     limit + 1 + rng.integers(0, 40, n)).astype(float)
@@ -1157,14 +1212,84 @@ _STATIONS_BUILT = {"SLQ-XH": "2019-06-18", "SLQ-WZ": "2022-09-27", "SLQ-QF": "20
                    "SLQ-NY": "2025-10-09", "SLQ-TQ": "2026-07-16"}
 """Town/street rescue stations: 3 new in 2024, 2 in 2025 (one short of the +3), the laggard last."""
 
+DISTRICT = Layout(DISTRICT_ID, DISTRICT_NAME, "区县", STREETS, _STATIONS_BUILT)
+"""The sample district 示例区: the default layout."""
 
-def _rescue_capacity(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+PROVINCE_ID = "SP"
+PROVINCE_NAME = "示例省"
+SCALES = ("district", "province")
+"""What `generate_sample(scale=…)` can write: the district, or a province-sized sample."""
+_PROVINCE_STREET_SCALE = 0.15
+_PLACE_1 = "东西南北中新青金玉云龙凤安平永长泰丰福康宁兴华明昌隆盛和瑞祥嘉春秋文武"
+_PLACE_2 = "山河湖泉溪川岭峰林桥阳原城州水岗台塘田庄坪湾洲港园集营坡渠"
+
+
+def province_layout(seed: int = config.SAMPLE_SEED) -> Layout:
+    """示例省 (SP): 16 cities (C01…) of 6–10 districts (C01D01…) of 10–18 streets/towns each
+    (≈1,800; ids like C01D01-J0001 for 街道, -Z… for 镇), each street with 1–3 communities/villages
+    and 4–12 enterprises, so the volume per unit stays small. The sample district 示例区 (SLQ) —
+    its eight streets, storyline and full volume — is one more district of the first city, so every
+    plan catalog's unit exists here too. Drawn from its own generator: deterministic per seed."""
+    rng = np.random.default_rng([seed, zlib.crc32(b"province")])
+    combos = np.array([a + b for a in _PLACE_1 for b in _PLACE_2])
+    middle: list[tuple[str, str, str, str, str]] = []
+    streets = list(STREETS)
+    parents = {s.id: DISTRICT_ID for s in STREETS}
+    groups = dict(parents)
+    stations = dict(_STATIONS_BUILT)
+    serial = 0
+    for c, city in enumerate(rng.choice(combos, 16, replace=False), 1):
+        cid = f"C{c:02d}"
+        middle.append((cid, f"{city}市", PROVINCE_ID, "市", "地级市"))
+        if c == 1:
+            middle.append((DISTRICT_ID, DISTRICT_NAME, cid, "区县", "市辖区"))
+        n_districts = int(rng.integers(6, 11))
+        for d, district in enumerate(rng.choice(combos, n_districts, replace=False), 1):
+            did = f"{cid}D{d:02d}"
+            county = bool(rng.random() < .5)
+            middle.append((did, district + ("县" if county else "区"), cid, "区县", "县" if county else "市辖区"))
+            n_streets = int(rng.integers(10, 19))
+            for name in rng.choice(combos, n_streets, replace=False):
+                serial += 1
+                town = bool(rng.random() < (.65 if county else .3))
+                sid = f"{did}-{'Z' if town else 'J'}{serial:04d}"
+                leaves = tuple(f"{x}{'村' if town and i else '社区'}" for i, x in
+                               enumerate(rng.choice(combos, int(rng.integers(1, 4)), replace=False)))
+                lag = bool(rng.random() < .05)
+                c24 = rng.uniform(.35, .45) if lag else rng.uniform(.5, .7)
+                c25 = min(.95, c24 + rng.uniform(.2, .33))
+                cfin = min(.97, c25 + rng.uniform(.01, .05))
+                smoke0 = rng.uniform(.6, .75) if lag else rng.uniform(.85, .97)
+                mon0 = rng.uniform(.5, .6) if lag else rng.uniform(.7, .9)
+                streets.append(Street(
+                    sid, name + ("镇" if town else "街道"), "镇" if town else "街道", leaves,
+                    int(rng.integers(4, 13)), str(rng.choice(["urban", "industrial", "chemical"], p=[.5, .4, .1])),
+                    round(float(rng.uniform(3, 25)), 1), round(float(rng.uniform(.03, .07)), 3),
+                    int(rng.integers(15_000, 90_000)), (float(c24), float(c25), float(cfin)),
+                    -.2 if lag else round(float(rng.uniform(-.03, .03)), 3),
+                    .55 if lag else round(float(rng.uniform(.9, 1.15)), 3),
+                    -.2 if lag else round(float(rng.uniform(-.03, .04)), 3),
+                    (float(smoke0), float(min(1.0, smoke0 + rng.uniform(.02, .1)))),
+                    (float(mon0), float(min(.99, mon0 + rng.uniform(.1, .25)))),
+                    scale=_PROVINCE_STREET_SCALE))
+                parents[sid] = groups[sid] = did
+                stations[sid] = (date(2018, 1, 1) + timedelta(days=int(rng.integers(0, 3650)))).isoformat()
+    return Layout(PROVINCE_ID, PROVINCE_NAME, "省", tuple(streets), stations, tuple(middle), parents, groups)
+
+
+def sample_layout(scale: str = "district", seed: int = config.SAMPLE_SEED) -> Layout:
+    if scale not in SCALES:
+        raise ValueError(f"unknown sample scale {scale!r}; expected one of {', '.join(SCALES)}")
+    return DISTRICT if scale == "district" else province_layout(seed)
+
+
+def _rescue_capacity(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame, lay: Layout) -> pd.DataFrame:
     """Town/street rescue stations, community/village rescue points (20 before 2024, then 5, 4, 2
     a year), a city-level hazmat team, volunteer teams and teams of high-risk enterprises."""
     leaves = _leaves(org)
     rows = []
-    for s in STREETS:
-        day = _day(_STATIONS_BUILT[s.id]) + int(rng.integers(-10, 10))
+    for s in lay.streets:
+        day = _day(lay.stations[s.id]) + int(rng.integers(-10, 10))
         if day <= _END:
             rows.append((s.id, f"{s.name}应急救援站", "镇街应急救援站", None, int(rng.integers(15, 31)), day))
     points = rng.choice(len(leaves), 31, replace=False)
@@ -1223,7 +1348,7 @@ def _recognitions(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
         "enterprise_id": r["eid"], "kind": r["kind"], "recognized_on": r["day"].to_numpy(float)})
 
 
-def _gov_activities(rng: Rng) -> pd.DataFrame:
+def _gov_activities(rng: Rng, lay: Layout) -> pd.DataFrame:
     """The district's monthly dispatch notices, quarterly risk consultations and yearly consistency
     reviews (from 2024); yearly action plans, quarterly progress hearings and plan-revision
     trainings of district and streets/towns (the laggard town skipped its 2025 plan)."""
@@ -1231,17 +1356,17 @@ def _gov_activities(rng: Rng) -> pd.DataFrame:
     one = np.array([_START]), np.array([_END])
     _, d = _periodic(rng, *one, 30.0, lambda e, d: np.where(d >= _PLAN_START, .99, .93),
                      np.zeros(1))
-    rows += [(DISTRICT_ID, day, "调度通报") for day in d]
+    rows += [(lay.root_id, day, "调度通报") for day in d]
     _, d = _periodic(rng, *one, 90.0, lambda e, d: np.full(len(e), .95), np.zeros(1))
-    rows += [(DISTRICT_ID, day, "会商研判") for day in d]
+    rows += [(lay.root_id, day, "会商研判") for day in d]
     for y in range(2021, 2027):
         if y >= 2024:
-            rows.append((DISTRICT_ID, _day(f"{y}-11-10") + int(rng.integers(0, 30)), "一致性评估"))
+            rows.append((lay.root_id, _day(f"{y}-11-10") + int(rng.integers(0, 30)), "一致性评估"))
         for _ in range(rng.poisson(5)):
             day = _day(f"{y}-01-15") + int(rng.integers(0, 330))
-            rows.append((DISTRICT_ID, day, "研究分管领域安全生产问题"))
-        for unit in (DISTRICT_ID, *STREET_IDS):
-            lagging = unit != DISTRICT_ID and STREETS[STREET_IDS.index(unit)].diligence < -.1
+            rows.append((lay.root_id, day, "研究分管领域安全生产问题"))
+        for unit in lay.offices:
+            lagging = lay.diligence(unit) < -.1
             if not (lagging and y == 2025):
                 rows.append((unit, _day(f"{y}-01-08") + int(rng.integers(0, 45)), "制定年度行动计划"))
             if y < 2024:
@@ -1407,11 +1532,27 @@ def _write_xlsx(df: pd.DataFrame, ledger: Ledger, path: Path) -> None:
             dst.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
-def _readme(frames: dict[str, pd.DataFrame], seed: int, notes: list[str]) -> str:
+def _readme(frames: dict[str, pd.DataFrame], seed: int, notes: list[str], lay: Layout = DISTRICT) -> str:
     counts = "\n".join(f"  {name:<24}{LEDGERS[name].title:<12}{len(df):>8,} 行"
                        for name, df in frames.items())
+    if lay is DISTRICT:
+        title = "示例数据（虚构）—— 示例区安全生产台账"
+        org = (f"组织机构：{DISTRICT_NAME}（{DISTRICT_ID}）下辖 {len(STREETS)} 个街道/镇："
+               + "、".join(f"{s.name}（{s.id}）" for s in STREETS))
+        files = ("文件：大台账（人员培训、应急演练、事故隐患、安全检查与服务活动）按街道/镇各一个 CSV"
+                 "（UTF-8 带 BOM），其余台账各一个 Excel 工作簿；表头为中文，布尔值填“是/否”。")
+    else:
+        levels = pd.Series([m[3] for m in lay.middle]).value_counts()
+        title = f"示例数据（虚构）—— {lay.root_name}安全生产台账（省级规模，供批量生成压力测试）"
+        org = (f"组织机构：{lay.root_name}（{lay.root_id}）下辖 {levels.get('市', 0)} 个市、"
+               f"{levels.get('区县', 0)} 个区县（含示例区）、{len(lay.streets):,} 个街道/镇、"
+               f"{sum(len(s.leaves) for s in lay.streets):,} 个社区/村；"
+               f"其中{DISTRICT_NAME}（{DISTRICT_ID}，隶属第一个市）与区县规模的示例数据相同，"
+               "其余街道/镇各有1—3个社区/村和4—12家企业。")
+        files = ("文件：大台账（人员培训、应急演练、事故隐患、安全检查与服务活动）按区县各一个 CSV，"
+                 "其余台账各一个 CSV（均为 UTF-8 带 BOM）；表头为中文，布尔值填“是/否”。")
     lines = [
-        "示例数据（虚构）—— 示例区安全生产台账",
+        title,
         "",
         "本目录由 analysis.sample 生成，全部单位、企业、人员与数字均为虚构，仅用于演示和测试；",
         "请勿当作真实统计数据引用。由此生成的报告均应标注“示例数据”。",
@@ -1419,12 +1560,9 @@ def _readme(frames: dict[str, pd.DataFrame], seed: int, notes: list[str]) -> str
         f"随机种子：{seed}（同一种子生成的文件逐字节相同）",
         (f"数据期间：{DATA_START.isoformat()} 至 {DATA_END.isoformat()}"
          "（生产安全事故、经济社会基础数据、人员安全培训、举报投诉和监管执法人员培训另含基期2020年）"),
-        f"组织机构：{DISTRICT_NAME}（{DISTRICT_ID}）下辖 {len(STREETS)} 个街道/镇："
-        + "、".join(f"{s.name}（{s.id}）" for s in STREETS),
+        org,
         "",
-        ("文件：大台账（人员培训、应急演练、事故隐患、安全检查与服务活动）按街道/镇各一个 CSV"
-         "（UTF-8 带 BOM），其余台账各一个 Excel 工作簿；表头为中文，布尔值填“是/否”。"
-         ),
+        files,
         "",
         "行数：",
         counts,
@@ -1445,37 +1583,38 @@ def _load_catalogs(plans_dir: Path) -> list[Catalog]:
     return [load_plan(p) for p in plan_files(plans_dir).values()]
 
 
-def build_sample(seed: int = config.SAMPLE_SEED, plans_dir: Path = config.PLANS_DIR
+def build_sample(seed: int = config.SAMPLE_SEED, plans_dir: Path = config.PLANS_DIR, scale: str = "district"
                  ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Every ledger of the sample district as typed frames (ledger columns plus internal `_…`
-    columns, e.g. `_street`), and notes on the plans behind tasks_status."""
+    """Every ledger of the sample district (or province, `scale`) as typed frames (ledger columns
+    plus internal `_…` columns, e.g. `_street`), and notes on the plans behind tasks_status."""
+    lay = sample_layout(scale, seed)
     root = np.random.default_rng(seed)
     r = dict(zip(("enterprises", "training", "drills", "hazards", "accidents", "economy",
                   "compounds", "activities", "staff", "complaints", "processes", "grades",
                   "rescue", "recognitions", "gov"), root.spawn(15)))
-    org = _org_units()
-    ent = _enterprises(r["enterprises"], org)
+    org = _org_units(lay)
+    ent = _enterprises(r["enterprises"], org, lay)
     tasks, notes = task_reports(_load_catalogs(plans_dir), set(org["unit_id"]), seed)
     frames = {
         "org_units": org,
         "enterprises": ent,
-        "personnel_training": _training(r["training"], ent),
-        "drills": _drills(r["drills"], ent, org),
-        "hazards": _hazards(r["hazards"], ent, org),
-        "accidents": _accidents(r["accidents"], org),
-        "economy": _economy(r["economy"], ent),
+        "personnel_training": _training(r["training"], ent, lay),
+        "drills": _drills(r["drills"], ent, org, lay),
+        "hazards": _hazards(r["hazards"], ent, org, lay),
+        "accidents": _accidents(r["accidents"], org, lay),
+        "economy": _economy(r["economy"], ent, lay),
         "tasks_status": tasks,
-        "safety_activities": _activities(r["activities"], ent, org),
-        "residential_compounds": _compounds(r["compounds"], org),
+        "safety_activities": _activities(r["activities"], ent, org, lay),
+        "residential_compounds": _compounds(r["compounds"], org, lay),
     }
-    frames["regulatory_staff"] = _regulatory_staff(r["staff"])
-    frames["staff_training"] = _staff_training(r["staff"], frames["regulatory_staff"])
-    frames["complaints"] = _complaints(r["complaints"], ent, org)
-    frames["chemical_processes"] = _chemical_processes(r["processes"], ent)
+    frames["regulatory_staff"] = _regulatory_staff(r["staff"], lay)
+    frames["staff_training"] = _staff_training(r["staff"], frames["regulatory_staff"], lay)
+    frames["complaints"] = _complaints(r["complaints"], ent, org, lay)
+    frames["chemical_processes"] = _chemical_processes(r["processes"], ent, lay)
     frames["standardization_grades"] = _standardization_grades(r["grades"], ent)
-    frames["rescue_capacity"] = _rescue_capacity(r["rescue"], ent, org)
+    frames["rescue_capacity"] = _rescue_capacity(r["rescue"], ent, org, lay)
     frames["recognitions"] = _recognitions(r["recognitions"], ent)
-    frames["gov_activities"] = _gov_activities(r["gov"])
+    frames["gov_activities"] = _gov_activities(r["gov"], lay)
     return frames, notes
 
 
@@ -1494,11 +1633,15 @@ def _safe_to_replace(out_dir: Path) -> None:
 
 
 def generate_sample(out_dir: Path = config.SAMPLE_DIR, seed: int = config.SAMPLE_SEED, *,
-                    plans_dir: Path = config.PLANS_DIR) -> list[Path]:
-    """Write the sample district into out_dir (removed and rewritten); return the files, sorted."""
+                    plans_dir: Path = config.PLANS_DIR, scale: str = "district") -> list[Path]:
+    """Write the sample district into out_dir (removed and rewritten); return the files, sorted.
+
+    scale="province": 示例省 (`province_layout`), every ledger as CSV, the large ones one file
+    per district (…__C01D01.csv) rather than per street, so ingest reads a few hundred files."""
     out_dir = Path(out_dir)
+    lay = sample_layout(scale, seed)
     _safe_to_replace(out_dir)
-    frames, notes = build_sample(seed, plans_dir)
+    frames, notes = build_sample(seed, plans_dir, scale)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -1508,15 +1651,20 @@ def generate_sample(out_dir: Path = config.SAMPLE_DIR, seed: int = config.SAMPLE
         if df.empty:  # e.g. no plan catalogs yet: a header-only file would be rejected on ingest
             continue
         if name in CSV_LEDGERS:
-            for street, part in df.groupby("_street", sort=True):
-                path = out_dir / f"{name}__{street}.csv"
+            group = df["_street"].map(lambda s: lay.groups.get(s, s)) if lay.groups else df["_street"]
+            for key, part in df.groupby(group, sort=True):
+                path = out_dir / f"{name}__{key}.csv"
                 _write_csv(part, ledger, path)
                 written.append(path)
+        elif lay is not DISTRICT:
+            path = out_dir / f"{name}.csv"
+            _write_csv(df, ledger, path)
+            written.append(path)
         else:
             path = out_dir / f"{name}.xlsx"
             _write_xlsx(df, ledger, path)
             written.append(path)
     readme = out_dir / "README.txt"
-    readme.write_text(_readme(frames, seed, notes), encoding="utf-8")
+    readme.write_text(_readme(frames, seed, notes, lay), encoding="utf-8")
     written.append(readme)
     return sorted(written)
