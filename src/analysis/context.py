@@ -51,11 +51,11 @@ class ReportContext:
             found = fetch_one(con, "SELECT name FROM org_units WHERE unit_id = ?", [unit])
             if not found:
                 raise WarehouseError(f"数据仓库中没有单位 / unit not in warehouse: {unit}")
-            values = _measure_values(con, catalog)
-            tasks = task_table(con, catalog, unit, q)
-            accidents = accident_frame(con, q)
             children = con.execute("SELECT unit_id, name, level FROM org_units WHERE parent_id = ? ORDER BY unit_id",
                                    [unit]).fetchdf()
+            values = _measure_values(con, catalog, [unit, *children["unit_id"]])
+            tasks = task_table(con, catalog, unit, q)
+            accidents = accident_frame(con, q)
             report_rates = reporting(con, unit, q, Quarter(q.year, 1))
             is_sample = fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
             national = stored_rates(con)
@@ -82,13 +82,16 @@ class ReportContext:
         return self.accidents.set_index("unit_id").loc[self.unit_id].to_dict()
 
 
-def _measure_values(con, catalog: Catalog) -> pd.DataFrame:
-    """Cached values when current, else computed now (read-only: nothing is stored)."""
+def _measure_values(con, catalog: Catalog, units: list[str] | None = None) -> pd.DataFrame:
+    """The values of `units` (a report asks for its unit and the subordinate units, all it reads,
+    so a province-sized cache is not loaded whole for each report), or of every unit (None).
+    Cached values when current, else computed now (read-only: nothing is stored)."""
     try:
         have = fetch_one(con, "SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
                          [catalog.plan.id])
     except duckdb.CatalogException:  # no cache table before the first publish
         have = None
     if have == (catalog_digest(catalog), data_version(con)):
-        return load_values(con, catalog.plan.id)
-    return compute_measures(con, catalog)
+        return load_values(con, catalog.plan.id, units)
+    values = compute_measures(con, catalog)
+    return values if units is None else values[values["unit_id"].isin(units)].reset_index(drop=True)

@@ -174,9 +174,14 @@ def materialize(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> bool:
     return True
 
 
-def load_values(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+def load_values(con: duckdb.DuckDBPyConnection, plan_id: str, units: list[str] | None = None) -> pd.DataFrame:
+    """The plan's cached values, of every unit or only of `units`."""
+    if units is None:
+        return con.execute("""SELECT measure, "window", unit_id, period, value FROM measure_values
+                              WHERE plan_id = ? ORDER BY ALL""", [plan_id]).fetchdf()
     return con.execute("""SELECT measure, "window", unit_id, period, value FROM measure_values
-                          WHERE plan_id = ? ORDER BY ALL""", [plan_id]).fetchdf()
+                          WHERE plan_id = ? AND list_contains(?, unit_id) ORDER BY ALL""",
+                       [plan_id, list(units)]).fetchdf()
 
 
 def check_sql(catalog: Catalog) -> list[str]:
