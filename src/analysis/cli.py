@@ -8,8 +8,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from analysis.config import DATA_DIR, REPORTS_DIR, SAMPLE_DIR, SAMPLE_SEED, WAREHOUSE
 from analysis.errors import AnalysisError
@@ -36,11 +45,17 @@ def _fail(e: AnalysisError) -> None:
 
 @app.command()
 def sample(out: Annotated[Path, typer.Option(help="输出目录")] = SAMPLE_DIR,
-           seed: Annotated[int, typer.Option(help="随机种子")] = SAMPLE_SEED) -> None:
+           seed: Annotated[int, typer.Option(help="随机种子")] = SAMPLE_SEED,
+           scale: Annotated[str, typer.Option(
+               help="district（示例区，默认）或 province（示例省：约16个市、1800个街道/镇，供批量生成压力测试）")
+           ] = "district") -> None:
     """生成虚构示例区的台账文件（确定性） / write the fictional sample district's ledgers."""
-    from analysis.sample import generate_sample
+    from analysis.sample import SCALES, generate_sample
 
-    files = generate_sample(out, seed)
+    if scale not in SCALES:
+        err.print(f"[red]--scale 须为 {' 或 '.join(SCALES)} / --scale must be one of {', '.join(SCALES)}[/]")
+        raise typer.Exit(2)
+    files = generate_sample(out, seed, scale=scale)
     console.print(t("cli.sample_done", n=len(files), path=out))
 
 
@@ -224,6 +239,72 @@ def report_review(plan: Annotated[str, typer.Option(help="规划 id，见 plans 
         err.print("[red]--stage 须为 midterm 或 final / --stage must be midterm or final[/]")
         raise typer.Exit(2)
     _publish(plan, unit, period, stage, out, db)
+
+
+class _RateColumn(ProgressColumn):
+    """Reports per second (over the last half minute)."""
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.2f} 份/秒" if speed else "— 份/秒", style="progress.data.speed")
+
+
+@app.command()
+def batch(plan: Annotated[str, typer.Option(help="规划 id，或 all（全部规划）")],
+          period: Annotated[str | None, typer.Option(help="评估季度，如 2025Q3（季度评估必填）")] = None,
+          units: Annotated[list[str] | None, typer.Option(
+              "--units", help="单位代码（可重复，或以逗号分隔）；all（默认）为社区/村以上的全部单位")] = None,
+          kind: Annotated[str, typer.Option(help="quarterly、midterm 或 final")] = "quarterly",
+          workers: Annotated[int, typer.Option(min=1, help="本机 Dask 工作进程数（各一个线程、一个常驻内核）")] = 2,
+          scheduler: Annotated[str | None, typer.Option(help="已有 Dask 集群的调度器，如 tcp://10.0.0.5:8786")] = None,
+          force: Annotated[bool, typer.Option("--force", help="输入未变的报告也重新生成")] = False,
+          out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
+          db: DbOption = WAREHOUSE) -> None:
+    """批量生成全部单位的报告（Dask 并行、常驻内核、可续跑） / publish every unit's report on Dask."""
+    from analysis.batch import FAILED, PUBLISHED, SKIPPED, run_batch
+
+    ids = [u for item in units or [] for u in item.replace(",", " ").split()] or None
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+                   TimeElapsedColumn(), TextColumn("剩余"), TimeRemainingColumn(), console=err)
+    counts = {PUBLISHED: 0, FAILED: 0}
+    task = None
+
+    def label() -> str:
+        return f"成功 {counts[PUBLISHED]} · 失败 {counts[FAILED]}"
+
+    def on_start(n: int, settled) -> None:
+        nonlocal task
+        skipped = sum(o.status == SKIPPED for o in settled)
+        failed = sum(o.status == FAILED for o in settled)
+        err.print(f"待生成 {n} 份；输入未变、跳过 {skipped} 份" + (f"；未能开始 {failed} 份" if failed else "")
+                  + (f" / to render {n}, unchanged {skipped}" + (f", not started {failed}" if failed else "")))
+        if n:
+            bar.start()
+            task = bar.add_task(label(), total=n)
+
+    def on_done(o) -> None:
+        counts[o.status] = counts.get(o.status, 0) + 1
+        bar.update(task, advance=1, description=label())
+
+    try:
+        result = run_batch(plan, period, ids, kind, workers, scheduler, force, out, db, on_start, on_done)
+    except AnalysisError as e:
+        _fail(e)
+    finally:
+        bar.stop()
+    tbl = Table("结果 outcome", "份数 reports", title=f"批量生成 / batch · {result.seconds:.0f} 秒"
+                + (f" · {result.workers} 进程" if result.workers else ""))
+    for status, name in ((PUBLISHED, "已生成 published"), (SKIPPED, "未变跳过 skipped"), (FAILED, "失败 failed")):
+        tbl.add_row(name, str(len(result.of(status))))
+    console.print(tbl)
+    if result.failed:
+        fails = Table("规划 plan", "单位 unit", title="失败的报告 / failed reports", show_lines=True)
+        fails.add_column("错误 error", overflow="fold")
+        for o in sorted(result.failed, key=lambda o: (o.plan_id, o.unit_id)):
+            fails.add_row(o.plan_id, o.unit_id, o.error or "", style="red")
+        console.print(fails)
+    console.print(f"报告目录 / index: {out / 'index.html'}")
+    raise typer.Exit(1 if result.failed else 0)
 
 
 @app.command()

@@ -1,26 +1,44 @@
 """Publishing: papermill executes a report notebook with parameters, nbconvert turns the result
-into a static, offline HTML page (no input code, plotly.js from reports/assets/, provenance footer)."""
+into a static, offline HTML page (no input code, plotly.js from reports/assets/, provenance footer).
+
+Prepare once, render many: `prepare` does what all reports of a plan share (measures, provenance
+inputs, input fingerprint), `render` makes one unit's report. `publish` is one prepare and one
+render; `analysis.batch` is one prepare per plan and many renders on Dask workers."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import nbformat
+import pandas as pd
 import papermill as pm
+from nbclient.exceptions import DeadKernelError
 from nbconvert import HTMLExporter
 
 from analysis import __version__
 from analysis.catalog import get_plan
-from analysis.config import ASSETS_DIRNAME, NOTEBOOKS_DIR, REPORTS_DIR, ROOT, TEMPLATES_DIR, WAREHOUSE
+from analysis.config import (
+    ASSETS_DIRNAME,
+    NOTEBOOKS_DIR,
+    PACKAGE_DIR,
+    REPORTS_DIR,
+    ROOT,
+    TEMPLATES_DIR,
+    WAREHOUSE,
+)
 from analysis.engines import IPCKernelManager
 from analysis.errors import ReportError, WarehouseError
 from analysis.labels import t
 from analysis.markup import esc, table
-from analysis.measures import data_cutoff, materialize
+from analysis.measures import catalog_digest, data_cutoff, data_version, materialize
 from analysis.periods import Quarter
 from analysis.review import STAGES, review_quarter
 from analysis.site import build_index, pop_summary, write_sidecar
@@ -35,7 +53,7 @@ def code_version() -> str:
     try:
         sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
                              text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, check=False,
                                capture_output=True, text=True, timeout=5).stdout.strip()
         return f"{__version__}+{sha}{'.dirty' if dirty else ''}"
     except (OSError, subprocess.SubprocessError):
@@ -56,16 +74,21 @@ def plotly_asset(reports_dir: Path) -> Path:
     return path
 
 
-def execute(notebook: str, parameters: dict, output: Path) -> nbformat.NotebookNode:
-    """Run a notebook from notebooks/ with papermill; a failing cell raises ReportError."""
+def execute(notebook: str, parameters: dict, output: Path, engine: str | None = None) -> nbformat.NotebookNode:
+    """Run a notebook from notebooks/ with papermill; a failing cell (or a kernel that dies)
+    raises ReportError. engine: a name in papermill's engine registry (None: a fresh kernel;
+    engines.WARM: this process's warm kernel)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         nb = pm.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(output), parameters=parameters,
-                                 kernel_name=KERNEL, progress_bar=False, cwd=str(ROOT),
+                                 engine_name=engine, kernel_name=KERNEL, progress_bar=False, cwd=str(ROOT),
+                                 request_save_on_cell_execute=False,  # written once, at the end or on error
                                  kernel_manager_class=IPCKernelManager)
     except pm.PapermillExecutionError as e:
         raise ReportError(f"报告笔记本执行失败 / notebook {notebook} failed in cell {e.exec_count}: "
                           f"{e.ename}: {e.evalue}\n已执行的笔记本 / executed notebook: {output}") from None
+    except DeadKernelError as e:
+        raise ReportError(f"报告笔记本的内核意外退出 / the kernel died while running {notebook}: {e}") from None
     for cell in nb.cells:  # papermill gives the injected cell a random id; reruns must be identical
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"
@@ -88,11 +111,17 @@ def provenance_html(nb: nbformat.NotebookNode, inputs: list[dict], generated: da
             f"<h3>{esc(t('report.inputs'))}</h3>{table(['台账', '文件', '行数', 'SHA-256'], irows)}</footer>")
 
 
+@cache
+def _exporter() -> HTMLExporter:
+    """One exporter per process: its templates are compiled once, not once per report."""
+    return HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
 def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[dict],
                 reports_dir: Path = REPORTS_DIR) -> Path:
     """nbconvert with the report template; input cells and prompts hidden."""
-    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = _exporter()
     css = report_css()
     plotly_js = plotly_asset(reports_dir)
     resources = {
@@ -117,21 +146,129 @@ def report_path(reports_dir: Path, plan_id: str, unit_id: str, period: str, kind
     return reports_dir / plan_id / unit_id / name
 
 
-def _prepare(catalog, unit_id: str, db: Path) -> tuple[list[dict], date | None]:
-    """Check the unit, bring the plan's measure cache up to date; the inputs for the provenance
-    footer and the data cut-off date."""
+@cache
+def source_digest() -> str:
+    """Digest of the analysis package's files (code, labels, templates): a report's code
+    fingerprint, exact even while the git tree is dirty."""
+    h = hashlib.sha256()
+    for f in sorted(PACKAGE_DIR.rglob("*")):
+        if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".pyo"):
+            h.update(f.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def warehouse_version(con) -> str:
+    """The warehouse's data version: the ledger files loaded (measures.data_version) and the
+    national reference series. Warehouse-wide: any re-ingest changes it for every report."""
+    try:
+        n, h = fetch_one(con, "SELECT count(*), coalesce(sum(hash(year, indicator, value, unit, source, note)), 0) "
+                              "FROM reference_series")
+    except duckdb.CatalogException:
+        n, h = 0, 0
+    return f"{data_version(con)}|ref:{n}:{h}"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What every report of one plan, kind and period shares, worked out once (`prepare`) before
+    any report is rendered (`render`): the measures are current in the warehouse, the inputs for
+    the provenance footer are read, and the fingerprint of everything but the unit is known."""
+
+    plan_id: str
+    kind: str
+    period: str
+    title: str
+    inputs: list[dict]
+    db: Path
+    reports_dir: Path
+    fingerprint: dict
+    """data_version, catalog, notebook and code digests; `report_fingerprint` adds the parameters."""
+
+    def out(self, unit_id: str) -> Path:
+        return report_path(self.reports_dir, self.plan_id, unit_id, self.period, self.kind)
+
+    def parameters(self, unit_id: str) -> dict:
+        """The notebook's parameters for one unit (papermill injects them)."""
+        params = {"plan": self.plan_id, "unit": unit_id, "period": self.period, "db": str(self.db)}
+        if self.kind == "quarterly":
+            params["scoreboard"] = str(self.out(unit_id).with_suffix(".xlsx"))
+        else:
+            params["stage"] = self.kind
+        return params
+
+    def report_fingerprint(self, unit_id: str) -> dict:
+        fp = {**self.fingerprint, "parameters": self.parameters(unit_id)}
+        fp["digest"] = hashlib.sha256(json.dumps(fp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return fp
+
+
+def check_units(con, unit_ids: list[str]) -> list[str]:
+    """The ids among unit_ids that are not in org_units."""
+    if not unit_ids:
+        return []
+    con.register("_want", pd.DataFrame({"unit_id": list(unit_ids)}))
+    try:
+        unknown = {r[0] for r in con.execute(
+            "SELECT unit_id FROM _want WHERE unit_id NOT IN (SELECT unit_id FROM org_units)").fetchall()}
+    finally:
+        con.unregister("_want")
+    return [u for u in unit_ids if u in unknown]
+
+
+def _unknown_unit(con, unit_id: str) -> WarehouseError:
+    known = [r[0] for r in con.execute("SELECT unit_id FROM org_units ORDER BY 1 LIMIT 20").fetchall()]
+    return WarehouseError(f"数据仓库中没有单位 / unknown unit {unit_id!r}; e.g. {', '.join(known)}")
+
+
+def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", reports_dir: Path = REPORTS_DIR,
+            db: Path = WAREHOUSE, units: tuple[str, ...] = ()) -> Prepared:
+    """Once per plan (and kind, period): bring the plan's measure cache up to date in the warehouse
+    (a write connection, closed again before any report reads), read the provenance inputs, settle
+    the period and title, write plotly.js once. `units` are checked to exist (WarehouseError)."""
+    if kind not in NOTEBOOKS:
+        raise ReportError(f"未知的报告类型 / unknown report kind {kind!r}; expected {', '.join(NOTEBOOKS)}")
+    if kind == "quarterly" and not period:
+        raise ReportError("季度评估须指定 --period，如 2025Q3 / a quarterly report needs --period")
+    catalog = get_plan(plan_id)
     if not db.exists():
         raise WarehouseError(f"数据仓库不存在 / warehouse not found: {db}; run `python -m analysis ingest` first")
     with connect(db) as con:
         ensure_schema(con)  # a warehouse from before a ledger was added lacks its (empty) table
-        if not fetch_one(con, "SELECT count(*) FROM org_units WHERE unit_id = ?", [unit_id])[0]:
-            known = [r[0] for r in con.execute("SELECT unit_id FROM org_units ORDER BY 1 LIMIT 20").fetchall()]
-            raise WarehouseError(f"数据仓库中没有单位 / unknown unit {unit_id!r}; e.g. {', '.join(known)}")
+        unknown = check_units(con, list(units))
+        if unknown:
+            raise _unknown_unit(con, unknown[0])
         materialize(con, catalog)
         inputs = con.execute("SELECT ledger, name, sheet, rows, sha256 FROM _files ORDER BY ledger, name, sheet"
                              ).fetchdf().to_dict("records")
         cutoff = data_cutoff(con)
-    return inputs, cutoff
+        version = warehouse_version(con)
+    if kind == "quarterly":
+        q = Quarter.parse(period)
+        title = t("report.quarterly_title", plan=catalog.plan.title)
+    else:
+        q = Quarter.parse(period) if period else review_quarter(catalog, kind, cutoff)
+        title = t("report.review_title", plan=catalog.plan.title, stage=STAGES[kind])
+    plotly_asset(reports_dir)
+    fingerprint = {"data_version": version, "catalog": catalog_digest(catalog),
+                   "notebook": file_digest(NOTEBOOKS_DIR / NOTEBOOKS[kind]),
+                   "code": f"{code_version()}:{source_digest()}", "kind": kind}
+    return Prepared(plan_id, kind, str(q), title, inputs, db, reports_dir, fingerprint)
+
+
+def render(prep: Prepared, unit_id: str, engine: str | None = None) -> Path:
+    """One report: run the notebook for the unit (in papermill's engine `engine`; None = a fresh
+    kernel), export the HTML, write the summary sidecar with the input fingerprint. The index is
+    left to the caller (once per publish or batch)."""
+    out = prep.out(unit_id)
+    nb = execute(NOTEBOOKS[prep.kind], prep.parameters(unit_id), out.with_suffix(".ipynb"), engine=engine)
+    summary = pop_summary(nb)
+    export_html(nb, out, f"{prep.title} · {unit_id} · {prep.period}", prep.inputs, prep.reports_dir)
+    write_sidecar(out, summary or {}, fingerprint=prep.report_fingerprint(unit_id))
+    return out
 
 
 def publish(plan_id: str, unit_id: str | None = None, period: str | None = None, kind: str = "quarterly",
@@ -142,27 +279,8 @@ def publish(plan_id: str, unit_id: str | None = None, period: str | None = None,
     kind: quarterly (needs `period`), midterm or final (period from the plan's milestones)."""
     if kind not in NOTEBOOKS:
         raise ReportError(f"未知的报告类型 / unknown report kind {kind!r}; expected {', '.join(NOTEBOOKS)}")
-    catalog = get_plan(plan_id)
-    unit_id = unit_id or catalog.plan.org_unit
-    inputs, cutoff = _prepare(catalog, unit_id, db)
-    if kind == "quarterly":
-        if not period:
-            raise ReportError("季度评估须指定 --period，如 2025Q3 / a quarterly report needs --period")
-        q = Quarter.parse(period)
-        title = t("report.quarterly_title", plan=catalog.plan.title)
-    else:
-        q = Quarter.parse(period) if period else review_quarter(catalog, kind, cutoff)
-        title = t("report.review_title", plan=catalog.plan.title, stage=STAGES[kind])
-    out = report_path(reports_dir, plan_id, unit_id, str(q), kind)
-    params = {"plan": plan_id, "unit": unit_id, "period": str(q), "db": str(db)}
-    if kind == "quarterly":
-        params["scoreboard"] = str(out.with_suffix(".xlsx"))
-    else:
-        params["stage"] = kind
-    nb = execute(NOTEBOOKS[kind], params, out.with_suffix(".ipynb"))
-    summary = pop_summary(nb)
-    export_html(nb, out, f"{title} · {unit_id} · {q}", inputs, reports_dir)
-    if summary:
-        write_sidecar(out, summary)
+    unit_id = unit_id or get_plan(plan_id).plan.org_unit
+    prep = prepare(plan_id, period, kind, reports_dir, db, units=(unit_id,))
+    out = render(prep, unit_id)
     build_index(reports_dir, report_css())
     return out

@@ -36,11 +36,31 @@ def pop_summary(nb: nbformat.NotebookNode) -> dict | None:
     return found
 
 
-def write_sidecar(html: Path, summary: dict) -> Path:
+FINGERPRINT = "fingerprint"
+"""Sidecar key of the report's input fingerprint (data version, catalog, notebook, code,
+parameters and their digest): a batch skips a report whose fingerprint is unchanged."""
+
+
+def write_sidecar(html: Path, summary: dict, fingerprint: dict | None = None) -> Path:
+    """The summary (and the input fingerprint) as JSON beside the HTML; written last, atomically,
+    so a sidecar with a fingerprint means the report it describes is complete."""
     path = html.with_suffix(".json")
-    path.write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n",
-                    encoding="utf-8")
+    data = {**summary, FINGERPRINT: fingerprint} if fingerprint else summary
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n",
+                   encoding="utf-8")
+    tmp.replace(path)
     return path
+
+
+def read_fingerprint(html: Path) -> dict | None:
+    """The fingerprint stored beside a report, or None (no report, no sidecar, unreadable)."""
+    try:
+        data = json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    fp = data.get(FINGERPRINT) if isinstance(data, dict) else None
+    return fp if isinstance(fp, dict) else None
 
 
 def build_index(reports_dir: Path, css: str) -> Path:

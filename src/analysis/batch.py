@@ -1,0 +1,231 @@
+"""Batch publishing: every unit's report of one or more plans for one period, fanned out on Dask
+distributed (DESIGN.md §7).
+
+How a batch runs:
+
+1. In this process, once per plan: `publish.prepare` brings the plan's measure cache up to date
+   for all units (the only write connection to the warehouse, closed again at once), reads the
+   provenance inputs and the input fingerprint, and writes plotly.js into reports/assets/.
+2. Each report's fingerprint (warehouse data version, catalog digest, notebook hash, code
+   version, parameters) is compared with the one stored in its sidecar JSON: an unchanged report
+   is skipped unless `force`. The data version is warehouse-wide, so any ingest rebuilds every
+   report of the warehouse; a rebuilt report with unchanged data comes out the same anyway.
+3. The remaining reports go to Dask: a LocalCluster of `workers` processes with one thread each
+   (or an existing cluster's scheduler). Each worker renders with `publish.render` in its warm
+   kernel (`engines.WARM`), reading the warehouse through read-only connections, which DuckDB
+   allows from many processes at once. A failing report is recorded with its unit and error;
+   the others carry on.
+4. reports/index.html is rebuilt once at the end; the workers' kernels are shut down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis.catalog import plan_files
+from analysis.config import REPORTS_DIR, WAREHOUSE
+from analysis.errors import AnalysisError, WarehouseError
+from analysis.site import read_fingerprint
+
+LEAF_LEVELS = ("社区", "村")
+"""Units `--units all` leaves out: communities and villages are rolled up into their street or
+town, not assessed on their own."""
+
+PUBLISHED, SKIPPED, FAILED = "published", "skipped", "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    plan_id: str
+    unit_id: str
+    status: str
+    """published, skipped or failed."""
+    path: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 0
+
+    def of(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def published(self) -> list[Outcome]:
+        return self.of(PUBLISHED)
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return self.of(SKIPPED)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return self.of(FAILED)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def plan_ids(plan: str) -> list[str]:
+    """`all` -> every catalog in the plans folder; else the one id."""
+    return sorted(plan_files()) if plan == "all" else [plan]
+
+
+def assessed_units(db: Path) -> list[str]:
+    """Every unit above the community/village level (LEAF_LEVELS), by id."""
+    from analysis.warehouse import connect
+
+    marks = ", ".join("?" * len(LEAF_LEVELS))
+    with connect(db, read_only=True) as con:
+        rows = con.execute(f"SELECT unit_id FROM org_units WHERE level NOT IN ({marks}) ORDER BY unit_id",
+                           list(LEAF_LEVELS)).fetchall()
+    return [r[0] for r in rows]
+
+
+def _unknown(db: Path, units: list[str]) -> list[str]:
+    from analysis.publish import check_units
+    from analysis.warehouse import connect
+
+    with connect(db, read_only=True) as con:
+        return check_units(con, units)
+
+
+def up_to_date(out: Path, fingerprint: dict, kind: str) -> bool:
+    """The report, its sidecar (and scoreboard) exist and were made from the same inputs."""
+    if not out.exists() or (kind == "quarterly" and not out.with_suffix(".xlsx").exists()):
+        return False
+    stored = read_fingerprint(out)
+    return bool(stored) and stored.get("digest") == fingerprint["digest"]
+
+
+def _message(e: BaseException) -> str:
+    if isinstance(e, AnalysisError):
+        return str(e)
+    return f"{type(e).__name__}: {e}".strip()
+
+
+def render_job(prep, unit_id: str) -> Outcome:
+    """Runs on a Dask worker: one report in this process's warm kernel; never raises."""
+    from analysis.engines import WARM
+    from analysis.publish import render
+
+    start = time.perf_counter()
+    try:
+        path = render(prep, unit_id, engine=WARM)
+    except Exception as e:  # noqa: BLE001 - recorded, the batch carries on
+        logging.getLogger(__name__).debug("report %s/%s failed:\n%s", prep.plan_id, unit_id,
+                                          traceback.format_exc())
+        return Outcome(prep.plan_id, unit_id, FAILED, error=_message(e),
+                       seconds=time.perf_counter() - start)
+    return Outcome(prep.plan_id, unit_id, PUBLISHED, path=str(path), seconds=time.perf_counter() - start)
+
+
+def _client(workers: int, scheduler: str | None):
+    """(client, cluster or None): a LocalCluster of `workers` single-threaded processes, or a
+    client of the existing scheduler."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="20s"), None
+        except OSError as e:
+            raise AnalysisError(f"无法连接 Dask 调度器 / cannot reach the Dask scheduler {scheduler}: {e}") from None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def run_batch(plan: str, period: str | None, units: Sequence[str] | None = None, kind: str = "quarterly",
+              workers: int = 2, scheduler: str | None = None, force: bool = False,
+              reports_dir: Path = REPORTS_DIR, db: Path = WAREHOUSE,
+              on_start: Callable[[int, list[Outcome]], None] | None = None,
+              on_done: Callable[[Outcome], None] | None = None) -> BatchResult:
+    """Publish every (plan, unit) report; see the module docstring.
+
+    plan: a plan id or `all`; units: ids, or None / ["all"] for every assessed unit.
+    on_start(n to render, outcomes already settled: skipped or failed before rendering) and
+    on_done(outcome) report progress. Raises AnalysisError only for problems that concern the
+    whole batch (no warehouse, scheduler unreachable); a plan or unit that fails is an outcome."""
+    from analysis.engines import shutdown_warm_kernels
+    from analysis.publish import build_index, prepare, report_css
+
+    t0 = time.perf_counter()
+    if not db.exists():
+        raise WarehouseError(f"数据仓库不存在 / warehouse not found: {db}; run `python -m analysis ingest` first")
+    wanted = None if not units or list(units) == ["all"] else list(dict.fromkeys(units))
+    settled: list[Outcome] = []
+    preps = []
+    for plan_id in plan_ids(plan):
+        try:
+            preps.append(prepare(plan_id, period, kind, reports_dir, db))
+        except AnalysisError as e:
+            settled.append(Outcome(plan_id, "*", FAILED, error=_message(e)))
+    unit_ids = assessed_units(db) if wanted is None else wanted
+    unknown = set(_unknown(db, unit_ids)) if wanted else set()
+    jobs = []
+    for prep in preps:
+        for unit_id in unit_ids:
+            if unit_id in unknown:
+                settled.append(Outcome(prep.plan_id, unit_id, FAILED,
+                                       error=f"数据仓库中没有单位 / unknown unit {unit_id!r}"))
+                continue
+            out = prep.out(unit_id)
+            if not force and up_to_date(out, prep.report_fingerprint(unit_id), prep.kind):
+                settled.append(Outcome(prep.plan_id, unit_id, SKIPPED, path=str(out)))
+            else:
+                jobs.append((prep, unit_id))
+    result = BatchResult(outcomes=list(settled))
+    if on_start:
+        on_start(len(jobs), settled)
+    if jobs:
+        result.workers = _fan_out(jobs, workers, scheduler, result, on_done, shutdown_warm_kernels)
+    build_index(reports_dir, report_css())
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _fan_out(jobs, workers, scheduler, result: BatchResult, on_done, shutdown) -> int:
+    from distributed import as_completed
+
+    client, cluster = _client(workers, scheduler)
+    try:
+        n_workers = len(client.scheduler_info().get("workers", {})) or workers
+        token = uuid.uuid4().hex[:8]
+        shared = {}
+        for prep, _ in jobs:  # each plan's prepared inputs travel to every worker once
+            if id(prep) not in shared:
+                shared[id(prep)] = client.scatter(prep, broadcast=True, hash=False)
+        futures = {}
+        for prep, unit_id in jobs:
+            fut = client.submit(render_job, shared[id(prep)], unit_id, pure=False,
+                                key=f"report-{prep.plan_id}-{prep.kind}-{unit_id}-{token}")
+            futures[fut] = (prep.plan_id, unit_id)
+        for fut in as_completed(futures):
+            plan_id, unit_id = futures[fut]
+            try:
+                outcome = fut.result()
+            except Exception as e:  # noqa: BLE001 - e.g. KilledWorker: the worker died repeatedly
+                outcome = Outcome(plan_id, unit_id, FAILED, error=_message(e))
+            fut.release()
+            result.outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+        return n_workers
+    finally:
+        with contextlib.suppress(Exception):  # workers already gone: their kernels went with them
+            client.run(shutdown, on_error="ignore")
+        client.close()
+        if cluster is not None:
+            cluster.close()
