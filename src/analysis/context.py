@@ -59,7 +59,7 @@ class ReportContext:
             report_rates = reporting(con, unit, q, Quarter(q.year, 1))
             is_sample = fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
             national = stored_rates(con)
-        card = scorecard(catalog, values, unit, q)
+        card = scorecard(catalog, values[values["unit_id"] == unit], unit, q)
         child_cards = unit_cards(catalog, values, children, q)
         ranking = composite(child_cards, weights(catalog))
         outliers = cross_section_outliers(child_cards) if not child_cards.empty else pd.DataFrame()

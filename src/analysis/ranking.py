@@ -27,8 +27,9 @@ def weights(catalog: Catalog) -> dict[str, float]:
 def unit_cards(catalog: Catalog, values: pd.DataFrame, units: pd.DataFrame, q: Quarter) -> pd.DataFrame:
     """Scorecards of several units stacked, with unit_id and unit name."""
     frames = []
+    by_unit = dict(tuple(values[values["unit_id"].isin(units["unit_id"])].groupby("unit_id")))
     for unit_id, name in units[["unit_id", "name"]].itertuples(index=False):
-        card = scorecard(catalog, values, unit_id, q)
+        card = scorecard(catalog, by_unit.get(unit_id, values.iloc[:0]), unit_id, q)
         card.insert(0, "unit_name", name)
         card.insert(0, "unit_id", unit_id)
         frames.append(card)
