@@ -44,5 +44,9 @@ lint: $(VENV)/.dev ## ruff
 bench-ingest: venv ## intake of 10 million CSV rows vs plain pandas, and the measures (not a test)
 	$(PY) benchmarks/ingest.py
 
+.PHONY: bench-batch
+bench-batch: venv ## 60 reports via papermill + nbconvert CLIs vs batch; a whole province batch (not a test)
+	$(PY) benchmarks/batch.py
+
 clean: ## remove generated data and reports (keeps .venv and data/raw)
 	rm -rf data/sample data/warehouse.duckdb reports/*/ reports/index.html
