@@ -6,7 +6,7 @@ import math
 from datetime import date
 from html import escape
 
-from analysis.labels import group, t
+from analysis.labels import group
 
 
 def esc(v) -> str:
@@ -58,7 +58,3 @@ def section(title: str, body: str, anchor: str = "", level: int = 2) -> str:
 
 def note(text: str, cls: str = "note") -> str:
     return f'<p class="{esc(cls)}">{esc(text)}</p>'
-
-
-def label(key: str, **fmt) -> str:
-    return esc(t(key, **fmt))

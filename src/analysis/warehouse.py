@@ -14,7 +14,7 @@ import contextlib
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -318,12 +318,6 @@ def table_fingerprint(db: Path = WAREHOUSE) -> dict[str, tuple[int, int]]:
                                             "WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
         return {t: fetch_one(con, f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {t} t")
                 for t in tables}
-
-
-def last_loaded(db: Path = WAREHOUSE) -> date | None:
-    with connect(db, read_only=True) as con:
-        v = fetch_one(con, "SELECT max(loaded_at) FROM _files")[0]
-    return v.date() if v else None
 
 
 class IngestRejected(LedgerError):
