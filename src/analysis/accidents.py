@@ -21,7 +21,7 @@ RATES = {
 }
 
 
-def _accident_sums(con, start, end) -> pd.DataFrame:
+def _accident_sums(con, start, end, units: list[str]) -> pd.DataFrame:
     return con.execute("""
         SELECT c.ancestor_id AS unit_id, count(*) AS accidents, sum(deaths) AS deaths,
                sum(injuries) AS injuries, sum(direct_loss) AS direct_loss,
@@ -29,11 +29,11 @@ def _accident_sums(con, start, end) -> pd.DataFrame:
                sum(deaths) FILTER (WHERE domain = '工矿商贸') AS deaths_industry,
                sum(deaths) FILTER (WHERE domain = '道路交通') AS deaths_road
         FROM accidents a JOIN org_closure c ON c.descendant_id = a.unit_id
-        WHERE a.occurred_on BETWEEN ? AND ?
-        GROUP BY ALL""", [start, end]).fetchdf().set_index("unit_id")
+        WHERE a.occurred_on BETWEEN ? AND ? AND c.ancestor_id IN (SELECT unnest(?))
+        GROUP BY ALL""", [start, end, units]).fetchdf().set_index("unit_id")
 
 
-def _economy(con, start, end, at) -> pd.DataFrame:
+def _economy(con, start, end, at, units: list[str]) -> pd.DataFrame:
     return con.execute("""
         SELECT c.ancestor_id AS unit_id,
                sum(gdp) FILTER (WHERE e.quarter_end BETWEEN ? AND ?) AS gdp,
@@ -41,20 +41,24 @@ def _economy(con, start, end, at) -> pd.DataFrame:
                sum(motor_vehicles) FILTER (WHERE e.quarter_end = ?) AS motor_vehicles,
                count(*) FILTER (WHERE e.quarter_end BETWEEN ? AND ?) AS gdp_quarters
         FROM economy e JOIN org_closure c ON c.descendant_id = e.unit_id
-        GROUP BY ALL""", [start, end, at, at, start, end]).fetchdf().set_index("unit_id")
+        WHERE c.ancestor_id IN (SELECT unnest(?))
+        GROUP BY ALL""", [start, end, at, at, start, end, units]).fetchdf().set_index("unit_id")
 
 
-def accident_frame(con: duckdb.DuckDBPyConnection, q: Quarter) -> pd.DataFrame:
-    """One row per unit: year-to-date counts now and a year earlier, and trailing-4-quarter rates."""
-    units = con.execute("SELECT unit_id, name, parent_id, level FROM org_units ORDER BY unit_id").fetchdf()
-    out = units.set_index("unit_id")
+def accident_frame(con: duckdb.DuckDBPyConnection, q: Quarter, units: list[str] | None = None) -> pd.DataFrame:
+    """One row per unit (every unit, or those in `units`): year-to-date counts now and a year
+    earlier, and trailing-4-quarter rates."""
+    where = "" if units is None else "WHERE unit_id IN (SELECT unnest(?))"
+    out = con.execute(f"SELECT unit_id, name, parent_id, level FROM org_units {where} ORDER BY unit_id",
+                      [] if units is None else [units]).fetchdf().set_index("unit_id")
+    units = out.index.tolist()
     ly = q.shift(-4)
     for suffix, qq in (("", q), ("_ly", ly)):
-        ytd = _accident_sums(con, Quarter(qq.year, 1).start, qq.end)
+        ytd = _accident_sums(con, Quarter(qq.year, 1).start, qq.end, units)
         for col in ("accidents", "deaths", "injuries", "direct_loss", "larger_plus"):
             out[col + suffix] = ytd[col].reindex(out.index).fillna(0.0)
-        t4 = _accident_sums(con, qq.shift(-3).start, qq.end)
-        eco = _economy(con, qq.shift(-3).start, qq.end, qq.end)
+        t4 = _accident_sums(con, qq.shift(-3).start, qq.end, units)
+        eco = _economy(con, qq.shift(-3).start, qq.end, qq.end, units)
         for rid, (_, _, den_col, factor, _, _) in RATES.items():
             num_col = {"deaths_per_gdp": "deaths", "deaths_per_100k_workers": "deaths_industry",
                        "deaths_per_10k_vehicles": "deaths_road"}[rid]

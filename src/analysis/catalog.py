@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -294,12 +295,21 @@ def plan_files(folder: Path | None = None) -> dict[str, Path]:
     return {p.stem: p for p in sorted((folder or plans_dir()).glob("*.yaml"))}
 
 
+@lru_cache(maxsize=32)
+def _load_unchanged(path: str, mtime_ns: int, size: int) -> Catalog:
+    """load_plan, kept while the file is unchanged: a batch asks for the same plan per report
+    (catalogs are frozen models, so sharing one is safe)."""
+    return load_plan(path)
+
+
 def get_plan(plan_id: str, folder: Path | None = None) -> Catalog:
     files = plan_files(folder)
     if plan_id not in files:
         known = "、".join(files) or "(无)"
         raise CatalogError(f"未知的计划 / unknown plan {plan_id!r}; 可选 / known: {known}")
-    catalog = load_plan(files[plan_id])
+    path = files[plan_id]
+    stat = path.stat()
+    catalog = _load_unchanged(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if catalog.plan.id != plan_id:
         raise CatalogError(f"{files[plan_id]}: plan.id {catalog.plan.id!r} must equal the file name {plan_id!r}")
     return catalog

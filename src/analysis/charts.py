@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -17,7 +18,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
-import plotly.graph_objects as go
 from matplotlib import font_manager
 
 from analysis.labels import group
@@ -59,38 +59,68 @@ def figure_png(fig) -> str:
     return f'<img class="chart-static" alt="chart" src="data:image/png;base64,{data}">'
 
 
-def plotly_div(fig: go.Figure, div_id: str, caption: str) -> str:
-    """Plotly figure as a captioned div + script; plotly.js itself comes from the page's assets.
+PLOTLY_LAYOUT = {
+    "font": {"family": PLOTLY_FONT, "size": 12, "color": "#2a3f5f"},
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "hovermode": "closest", "hoverlabel": {"align": "left"},
+    "margin": {"l": 50, "r": 16, "t": 16, "b": 40}, "height": 340,
+    "xaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8", "zerolinewidth": 2,
+              "ticks": "", "automargin": True, "title": {"standoff": 15}},
+    "yaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8", "zerolinewidth": 2,
+              "ticks": "", "automargin": True, "title": {"standoff": 15}},
+}
+"""The look of plotly's `plotly_white` template, the few keys these charts use. Figures are plain
+dicts ({"data": [...], "layout": {...}}) serialised with json: plotly's Figure objects validate and
+deep-copy every property and embed the whole template (7 kB) in each chart, which made the
+figures the slowest part of a report."""
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def _merged(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _script_json(value) -> str:
+    """JSON safe inside <script>: no `<`, `>` or `&` can end the element or open a comment."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def numbers(values, digits: int) -> list[float | None]:
+    """Rounded plain floats for a chart; NaN becomes null (a gap)."""
+    return [None if pd.isna(v) else round(float(v), digits) for v in values]
+
+
+def plotly_div(fig: dict, div_id: str, caption: str) -> str:
+    """A plotly figure as a captioned div + script; plotly.js itself comes from the page's assets.
     The caption is HTML text (wraps, prints, is searchable) rather than a title inside the SVG."""
-    if fig.layout.height is None:
-        fig.update_layout(height=340)
-    fig.update_layout(font={"family": PLOTLY_FONT, "size": 12}, template="plotly_white",
-                      margin={"l": 50, "r": 16, "t": 16, "b": 40})
-    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                      config={"displaylogo": False, "responsive": True,
-                              "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
-    return f'<figure class="chart"><figcaption>{escape(caption)}</figcaption>{div}</figure>'
+    layout = _merged(PLOTLY_LAYOUT, fig.get("layout", {}))
+    return (f'<figure class="chart"><figcaption>{escape(caption)}</figcaption>'
+            f'<div id="{escape(div_id)}" class="plotly-graph-div" style="height:{int(layout["height"])}px; width:100%;">'
+            f'</div><script type="text/javascript">Plotly.newPlot({_script_json(div_id)}, '
+            f'{_script_json(fig["data"])}, {_script_json(layout)}, {_script_json(PLOTLY_CONFIG)});</script></figure>')
 
 
-
-def trend_figure(series: pd.DataFrame, a: dict, phases: list[tuple[str, float]]) -> go.Figure:
+def trend_figure(series: pd.DataFrame, a: dict, phases: list[tuple[str, float]]) -> dict:
     """Quarterly values of one indicator against its expected path and phase targets."""
-    fig = go.Figure()
     s = series.dropna(subset=["value"])
-    fig.add_trace(go.Scatter(x=list(s.index), y=s["value"].round(4).tolist(), mode="lines+markers",
-                             name="实际值", line={"color": "#2f6fb0", "width": 2.5}))
+    data = [{"type": "scatter", "x": list(s.index), "y": numbers(s["value"], 4), "mode": "lines+markers",
+             "name": "实际值", "line": {"color": "#2f6fb0", "width": 2.5}}]
     if pd.notna(a["expected"]) and pd.notna(a["path_start_value"]) and pd.notna(a["target_by"]):
-        fig.add_trace(go.Scatter(
-            x=[a["path_start"], str(Quarter.of(a["target_by"]))], y=[a["path_start_value"], a["target"]],
-            mode="lines", name="序时路径", line={"color": "#c77700", "dash": "dash"}))
+        data.append({"type": "scatter", "x": [a["path_start"], str(Quarter.of(a["target_by"]))],
+                     "y": numbers([a["path_start_value"], a["target"]], 6), "mode": "lines", "name": "序时路径",
+                     "line": {"color": "#c77700", "dash": "dash"}})
     if phases:
-        fig.add_trace(go.Scatter(x=[p for p, _ in phases], y=[v for _, v in phases], mode="markers",
-                                 name="阶段目标", marker={"symbol": "star", "size": 13, "color": "#c62828"}))
-    unit = a.get("unit") or ""
-    fig.update_layout(yaxis_title=unit, legend={"orientation": "h", "y": -0.22},
-                      xaxis={"type": "category", "tickangle": -45, "categoryorder": "category ascending"})
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+        data.append({"type": "scatter", "x": [p for p, _ in phases], "y": numbers([v for _, v in phases], 6),
+                     "mode": "markers", "name": "阶段目标",
+                     "marker": {"symbol": "star", "size": 13, "color": "#c62828"}})
+    layout = {"yaxis": {"title": {"text": a.get("unit") or ""}, "rangemode": "tozero"},
+              "legend": {"orientation": "h", "y": -0.22},
+              "xaxis": {"type": "category", "tickangle": -45, "categoryorder": "category ascending"}}
+    return {"data": data, "layout": layout}
 
 
 def progress_bars(card: pd.DataFrame, time_progress: float):
@@ -116,35 +146,36 @@ def progress_bars(card: pd.DataFrame, time_progress: float):
     return fig
 
 
-def funnel_figure(f: dict, name_col: str, factor: float, unit: str) -> go.Figure:
+def funnel_figure(f: dict, name_col: str, factor: float, unit: str) -> dict:
     """Funnel plot: each unit's rate against its denominator, with 95% and 99.8% Poisson limits
     around the overall rate; only units outside the outer funnel differ beyond chance."""
-    fig = go.Figure()
+    data = []
     grid = f["grid"]
     for level, dash in zip(sorted(f["curves"]), ("dash", "dot"), strict=True):
         lo, hi = f["curves"][level]
         for k, ys in enumerate((hi, lo)):
-            fig.add_trace(go.Scatter(x=grid.round(3).tolist(), y=(ys * factor).round(6).tolist(), mode="lines",
-                                     line={"color": "#888", "dash": dash, "width": 1},
-                                     name=f"{level * 100:g}% 控制限", showlegend=k == 0, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=[grid[0], grid[-1]], y=[f["overall"] * factor] * 2, mode="lines",
-                             line={"color": "#2f6fb0", "width": 1.5}, name="总体水平"))
+            data.append({"type": "scatter", "x": numbers(grid, 3), "y": numbers(ys * factor, 6), "mode": "lines",
+                         "line": {"color": "#888", "dash": dash, "width": 1}, "name": f"{level * 100:g}% 控制限",
+                         "showlegend": k == 0, "hoverinfo": "skip"})
+    data.append({"type": "scatter", "x": numbers([grid[0], grid[-1]], 3), "y": numbers([f["overall"] * factor] * 2, 6),
+                 "mode": "lines", "line": {"color": "#2f6fb0", "width": 1.5}, "name": "总体水平"})
     p = f["points"]
     colors = p["flag"].map({"high": "#c62828", "low": "#1a7f37"}).fillna("#333").tolist()
-    fig.add_trace(go.Scatter(x=p["den"].round(3).tolist(), y=(p["rate"] * factor).round(6).tolist(),
-                             mode="markers+text", text=p[name_col].tolist(), textposition="top center",
-                             marker={"size": 10, "color": colors}, name="下级单位",
-                             hovertemplate="%{text}<br>分母 %{x}<br>比率 %{y}<extra></extra>"))
-    fig.update_layout(xaxis_title="分母（规模）", yaxis_title=unit,
-                      legend={"orientation": "h", "y": -0.2})
-    return fig
+    data.append({"type": "scatter", "x": numbers(p["den"], 3), "y": numbers(p["rate"] * factor, 6),
+                 "mode": "markers+text", "text": p[name_col].tolist(), "textposition": "top center",
+                 "marker": {"size": 10, "color": colors}, "name": "下级单位",
+                 "hovertemplate": "%{text}<br>分母 %{x}<br>比率 %{y}<extra></extra>"})
+    layout = {"xaxis": {"title": {"text": "分母（规模）"}}, "yaxis": {"title": {"text": unit}},
+              "legend": {"orientation": "h", "y": -0.2}}
+    return {"data": data, "layout": layout}
 
 
-def ranking_figure(ranking: pd.DataFrame) -> go.Figure:
+def ranking_figure(ranking: pd.DataFrame) -> dict:
     """Composite score of subordinate units, best on top."""
     r = ranking[ranking["score"].notna()].iloc[::-1]
-    fig = go.Figure(go.Bar(x=r["score"].round(1).tolist(), y=r["unit_name"].tolist(), orientation="h",
-                           marker={"color": "#2f6fb0"}, text=r["score"].round(1).tolist(), textposition="outside",
-                           hovertemplate="%{y}: %{x} 分<extra></extra>"))
-    fig.update_layout(xaxis={"range": [0, 105], "title": "得分"}, height=max(300, 28 * len(r) + 80))
-    return fig
+    scores = numbers(r["score"], 1)
+    data = [{"type": "bar", "x": scores, "y": r["unit_name"].tolist(), "orientation": "h",
+             "marker": {"color": "#2f6fb0"}, "text": scores, "textposition": "outside",
+             "hovertemplate": "%{y}: %{x} 分<extra></extra>"}]
+    layout = {"xaxis": {"range": [0, 105], "title": {"text": "得分"}}, "height": max(300, 28 * len(r) + 80)}
+    return {"data": data, "layout": layout}

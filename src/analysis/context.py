@@ -15,7 +15,7 @@ from analysis.config import SAMPLE_MARK, WAREHOUSE
 from analysis.errors import WarehouseError
 from analysis.measures import catalog_digest, compute_measures, data_version, load_values
 from analysis.periods import Quarter
-from analysis.progress import scorecard
+from analysis.progress import empty_series, scorecard, unit_series
 from analysis.quality import cross_section_outliers, missing_denominators, reporting
 from analysis.ranking import composite, unit_cards, weights
 from analysis.reference import stored_rates
@@ -42,6 +42,8 @@ class ReportContext:
     is_sample: bool
     national: pd.DataFrame | None
     """National reference rates by year (None when the reference series is not loaded)."""
+    series: dict[str, pd.DataFrame]
+    """indicator_id -> this unit's quarterly numerator, denominator and value."""
 
     @classmethod
     def load(cls, plan: str, unit: str, period: str, db: str | Path | None = None) -> ReportContext:
@@ -55,18 +57,19 @@ class ReportContext:
                                    [unit]).fetchdf()
             values = _measure_values(con, catalog, [unit, *children["unit_id"]])
             tasks = task_table(con, catalog, unit, q)
-            accidents = accident_frame(con, q)
+            accidents = accident_frame(con, q, [unit, *children["unit_id"]])
             report_rates = reporting(con, unit, q, Quarter(q.year, 1))
             is_sample = fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
             national = stored_rates(con)
-        card = scorecard(catalog, values[values["unit_id"] == unit], unit, q)
+        series = unit_series(catalog, values[values["unit_id"] == unit]).get(unit, {})
+        card = scorecard(catalog, values, unit, q, series)
         child_cards = unit_cards(catalog, values, children, q)
         ranking = composite(child_cards, weights(catalog))
         outliers = cross_section_outliers(child_cards) if not child_cards.empty else pd.DataFrame()
         own = card.assign(unit_id=unit, unit_name=found[0])
         missing = missing_denominators(pd.concat([own, child_cards], ignore_index=True), catalog, unit)
         return cls(catalog, unit, found[0], q, values, card, tasks, accidents, children, child_cards, ranking,
-                   report_rates, outliers, missing, bool(is_sample), national)
+                   report_rates, outliers, missing, bool(is_sample), national, series)
 
     def summary(self, kind: str) -> dict:
         """What the report index shows for this report."""
@@ -76,6 +79,10 @@ class ReportContext:
                 "unit_name": self.unit_name, "period": str(self.quarter), "sample": self.is_sample,
                 "statuses": {k: int(v) for k, v in self.card["status"].value_counts().sort_index().items()},
                 "overdue_tasks": overdue}
+
+    def indicator_series(self, indicator_id: str) -> pd.DataFrame:
+        """This unit's quarterly numerator, denominator and value of one indicator."""
+        return self.series.get(indicator_id, empty_series())
 
     @property
     def accident_row(self) -> dict:

@@ -55,28 +55,48 @@ def _years(a: date, b: date) -> float:
     return (b - a).days / 365.25
 
 
+def _wide(values: pd.DataFrame) -> pd.DataFrame:
+    """values reshaped once: a row per (unit_id, period), a column per (measure, window)."""
+    return values.pivot(index=["unit_id", "period"], columns=["measure", "window"], values="value")
+
+
+def _indicator_values(ind: Indicator, catalog: Catalog, wide: pd.DataFrame) -> pd.DataFrame:
+    """numerator, denominator and value of one indicator on the rows of `wide`; the value is NaN
+    where the denominator is zero or missing."""
+    def column(mid: str) -> pd.Series:
+        key = (mid, ind.window if catalog.measures[mid].date else STOCK)
+        return wide[key].astype(float) if key in wide.columns else pd.Series(np.nan, index=wide.index)
+
+    num = column(ind.numerator)
+    if ind.denominator:
+        den = column(ind.denominator)
+        value = num / den.where(den > 0) * ind.factor
+    else:
+        den, value = pd.Series(np.nan, index=wide.index), num * ind.factor
+    return pd.DataFrame({"numerator": num, "denominator": den, "value": value})
+
+
+def unit_series(catalog: Catalog, values: pd.DataFrame) -> dict[str, dict[str, pd.DataFrame]]:
+    """unit_id -> indicator_id -> quarterly numerator, denominator and value (indexed by period,
+    sorted) for every unit in `values`: what `assess` reads, built for many units at once."""
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    if values.empty:
+        return out
+    for unit_id, block in _wide(values).groupby(level="unit_id", sort=False):
+        block = block.droplevel("unit_id").sort_index()
+        out[unit_id] = {ind.id: _indicator_values(ind, catalog, block) for ind in catalog.indicators}
+    return out
+
+
+def empty_series() -> pd.DataFrame:
+    return pd.DataFrame({"numerator": [], "denominator": [], "value": []},
+                        index=pd.Index([], name="period", dtype=object), dtype=float)
+
+
 def indicator_series(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str) -> pd.DataFrame:
     """Quarterly numerator, denominator and value of one indicator for one unit."""
-    def pick(mid: str | None) -> pd.Series | None:
-        if mid is None:
-            return None
-        m = catalog.measures[mid]
-        window = ind.window if m.date else STOCK
-        sel = values[(values["measure"] == mid) & (values["window"] == window) & (values["unit_id"] == unit_id)]
-        return sel.set_index("period")["value"].astype(float)
-
-    num = pick(ind.numerator)
-    den = pick(ind.denominator)
-    out = pd.DataFrame({"numerator": num})
-    if den is not None:
-        out["denominator"] = den
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["value"] = np.where(den > 0, num / den.where(den > 0) * ind.factor, np.nan)
-    else:
-        out["denominator"] = np.nan
-        out["value"] = num * ind.factor
-    out.index.name = "period"
-    return out.sort_index()
+    mine = values[values["unit_id"] == unit_id]
+    return unit_series(catalog, mine).get(unit_id, {}).get(ind.id, empty_series())
 
 
 @dataclass
@@ -165,8 +185,11 @@ def _projection(series: pd.DataFrame, q: Quarter, deadline: date | None) -> floa
     return float(intercept + slope * ahead)
 
 
-def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str, q: Quarter) -> Assessment:
-    series = indicator_series(ind, catalog, values, unit_id)
+def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str, q: Quarter,
+           series: pd.DataFrame | None = None) -> Assessment:
+    """One indicator for one unit at quarter q; `series` (from `unit_series`) saves re-deriving it."""
+    if series is None:
+        series = indicator_series(ind, catalog, values, unit_id)
     plan = catalog.plan
     kind = ind.target.kind
     value = _value_at(series, q)
@@ -286,10 +309,15 @@ def _trend(value: float, prev: float, direction: str) -> str:
     return f"{'up' if up else 'down'}_{'good' if good else 'bad'}"
 
 
-def scorecard(catalog: Catalog, values: pd.DataFrame, unit_id: str, period: str | Quarter) -> pd.DataFrame:
-    """One row per indicator: the assessment at `period` for `unit_id`, in catalog order."""
+def scorecard(catalog: Catalog, values: pd.DataFrame, unit_id: str, period: str | Quarter,
+              series: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """One row per indicator: the assessment at `period` for `unit_id`, in catalog order.
+    series: this unit's entry of `unit_series` when already built."""
     q = period if isinstance(period, Quarter) else Quarter.parse(period)
-    rows = [asdict(assess(ind, catalog, values, unit_id, q)) for ind in catalog.indicators]
+    if series is None:
+        series = unit_series(catalog, values[values["unit_id"] == unit_id]).get(unit_id, {})
+    rows = [asdict(assess(ind, catalog, values, unit_id, q, series.get(ind.id, empty_series())))
+            for ind in catalog.indicators]
     return pd.DataFrame(rows)
 
 
@@ -301,25 +329,11 @@ def time_progress_of_plan(catalog: Catalog, q: Quarter) -> float:
 
 def indicator_frame(catalog: Catalog, values: pd.DataFrame) -> pd.DataFrame:
     """Every indicator for every unit and quarter at once: indicator_id, unit_id, period,
-    numerator, denominator, value (the same arithmetic as `indicator_series`, vectorised)."""
-    frames = []
-    for ind in catalog.indicators:
-        parts = {}
-        for role, mid in (("numerator", ind.numerator), ("denominator", ind.denominator)):
-            if mid is None:
-                continue
-            window = ind.window if catalog.measures[mid].date else STOCK
-            sel = values[(values["measure"] == mid) & (values["window"] == window)]
-            parts[role] = sel.set_index(["unit_id", "period"])["value"].astype(float)
-        f = pd.DataFrame(parts)
-        if "denominator" in f:
-            den = f["denominator"].where(f["denominator"] > 0)
-            f["value"] = f["numerator"] / den * ind.factor
-        else:
-            f["denominator"] = np.nan
-            f["value"] = f["numerator"] * ind.factor
-        f = f.reset_index()
-        f.insert(0, "indicator_id", ind.id)
-        frames.append(f)
+    numerator, denominator, value."""
     cols = ["indicator_id", "unit_id", "period", "numerator", "denominator", "value"]
-    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    if values.empty or not catalog.indicators:
+        return pd.DataFrame(columns=cols)
+    wide = _wide(values)
+    frames = [_indicator_values(ind, catalog, wide).reset_index().assign(indicator_id=ind.id)
+              for ind in catalog.indicators]
+    return pd.concat(frames, ignore_index=True)[cols]

@@ -58,7 +58,8 @@ def reporting(con: duckdb.DuckDBPyConnection, unit_id: str, q: Quarter, since: Q
     got = con.execute("""
         SELECT e.unit_id, e.quarter_end, min(coalesce(e.reported_on, CAST(f.loaded_at AS DATE))) AS first_loaded
         FROM economy e JOIN _files f ON f.file_id = e._file_id
-        WHERE e.quarter_end BETWEEN ? AND ? GROUP BY ALL""", [since.start, q.end]).fetchdf()
+        JOIN org_closure c ON c.descendant_id = e.unit_id AND c.ancestor_id = ?
+        WHERE e.quarter_end BETWEEN ? AND ? GROUP BY ALL""", [unit_id, since.start, q.end]).fetchdf()
     seen = {(r.unit_id, pd.Timestamp(r.quarter_end).date()): r.first_loaded for r in got.itertuples()}
     rows = []
     for u in units.itertuples():

@@ -9,7 +9,7 @@ from scipy.stats import poisson
 
 from analysis.catalog import Catalog
 from analysis.periods import Quarter
-from analysis.progress import ACHIEVED, BEHIND, NO_DATA, OFF_TRACK, ON_TRACK, scorecard
+from analysis.progress import ACHIEVED, BEHIND, NO_DATA, OFF_TRACK, ON_TRACK, scorecard, unit_series
 
 STATUS_POINTS = {ACHIEVED: 100.0, ON_TRACK: 85.0, BEHIND: 60.0, OFF_TRACK: 30.0}
 """Points per status; 数据不足 scores nothing and its weight is left out (weights renormalised)."""
@@ -27,9 +27,9 @@ def weights(catalog: Catalog) -> dict[str, float]:
 def unit_cards(catalog: Catalog, values: pd.DataFrame, units: pd.DataFrame, q: Quarter) -> pd.DataFrame:
     """Scorecards of several units stacked, with unit_id and unit name."""
     frames = []
-    by_unit = dict(tuple(values[values["unit_id"].isin(units["unit_id"])].groupby("unit_id")))
+    series = unit_series(catalog, values[values["unit_id"].isin(units["unit_id"])])
     for unit_id, name in units[["unit_id", "name"]].itertuples(index=False):
-        card = scorecard(catalog, by_unit.get(unit_id, values.iloc[:0]), unit_id, q)
+        card = scorecard(catalog, values.iloc[:0], unit_id, q, series.get(unit_id, {}))
         card.insert(0, "unit_name", name)
         card.insert(0, "unit_id", unit_id)
         frames.append(card)

@@ -14,7 +14,7 @@ from analysis.context import ReportContext
 from analysis.labels import group
 from analysis.markup import esc, fmt_date, fmt_value, note, section, status_badge, table
 from analysis.periods import Quarter
-from analysis.progress import STATUSES, indicator_series, target_met
+from analysis.progress import STATUSES, target_met
 
 STAGES = {"midterm": "中期评估", "final": "总结评估"}
 
@@ -46,7 +46,7 @@ def phase_table(ctx: ReportContext) -> pd.DataFrame:
     card = ctx.card.set_index("indicator_id")
     for ind in ctx.catalog.indicators:
         a = card.loc[ind.id]
-        series = indicator_series(ind, ctx.catalog, ctx.values, ctx.unit_id)
+        series = ctx.indicator_series(ind.id)
         phases = [p for p in ind.target.phases if p.value is not None] or [None]
         for p in phases:
             by = p.by if p else ctx.catalog.plan.period.end
@@ -139,7 +139,7 @@ def trajectories_html(ctx: ReportContext) -> str:
         Quarter.of(ctx.catalog.plan.period.start).shift(-4)
     for a in ctx.card.to_dict("records"):
         ind = ctx.catalog.indicator(a["indicator_id"])
-        series = indicator_series(ind, ctx.catalog, ctx.values, ctx.unit_id)
+        series = ctx.indicator_series(ind.id)
         series = series[(series.index >= str(start)) & (series.index <= str(ctx.quarter))]
         phases = [(str(Quarter.of(p.by)), v) for p in ind.target.phases
                   if (v := _level(ind.target.kind, p.value, a["baseline"])) is not None]

@@ -15,7 +15,7 @@ from analysis.labels import group, t
 from analysis.markup import esc, fmt_date, fmt_pct, fmt_value, note, section, status_badge, table
 from analysis.narrative import draft
 from analysis.periods import Quarter
-from analysis.progress import STATUSES, indicator_series, time_progress_of_plan
+from analysis.progress import STATUSES, time_progress_of_plan
 from analysis.quality import MODIFIED_Z_LIMIT, ON_TIME_DAYS, Z_LIMIT
 from analysis.ranking import STATUS_POINTS, funnel, weights
 
@@ -101,7 +101,7 @@ def actions(ctx: ReportContext) -> str:
         figs = []
         for a in card.to_dict("records"):
             ind = ctx.catalog.indicator(a["indicator_id"])
-            series = indicator_series(ind, ctx.catalog, ctx.values, ctx.unit_id)
+            series = ctx.indicator_series(ind.id)
             first = str(Quarter.of(ctx.catalog.plan.period.start).shift(-4))
             series = series[(series.index >= first) & (series.index <= str(ctx.quarter))]
             phases = [(str(Quarter.of(p.by)), v) for p in ind.target.phases
