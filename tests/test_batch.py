@@ -3,6 +3,7 @@ publish; the warm-kernel engine keeps no variable between notebooks and replaces
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -72,9 +73,10 @@ def test_batch_isolates_failure_resumes_and_rebuilds_on_new_data(batch_env, samp
     third = run_batch(PLAN, PERIOD, None, workers=2, reports_dir=reports, db=db)
     assert len(third.skipped) == len(units) and not third.published and third.workers == 0  # no cluster
     fp = read_fingerprint(report_path(reports, PLAN, "SLQ-QF", PERIOD))
-    assert {"data_version", "catalog", "notebook", "code", "parameters", "digest"} <= set(fp)
+    assert {"data", "reference", "catalog", "notebook", "code", "parameters", "digest"} <= set(fp)
 
-    # 4. a changed ledger re-ingested: the data version is warehouse-wide, so every report rebuilds
+    # 4. one street re-delivers its drills ledger with one changed row: that street's report and the
+    #    district's (which rolls it up) rebuild, the other streets' are skipped
     changed = tmp_path / "drills__SLQ-QF.csv"
     lines = (sample_dir / changed.name).read_text(encoding="utf-8-sig").splitlines()
     first = lines[1].split(",")
@@ -83,8 +85,12 @@ def test_batch_isolates_failure_resumes_and_rebuilds_on_new_data(batch_env, samp
                        encoding="utf-8")
     ingest([changed], db=db)
     fourth = run_batch(PLAN, PERIOD, None, workers=2, reports_dir=reports, db=db)
-    assert sorted(o.unit_id for o in fourth.published) == sorted(units) and not fourth.failed
-    assert read_fingerprint(report_path(reports, PLAN, "SLQ-QF", PERIOD))["data_version"] != fp["data_version"]
+    assert sorted(o.unit_id for o in fourth.published) == ["SLQ", "SLQ-QF"] and not fourth.failed
+    assert len(fourth.skipped) == len(units) - 2
+    assert read_fingerprint(report_path(reports, PLAN, "SLQ-QF", PERIOD))["data"] != fp["data"]
+    footer = report_path(reports, PLAN, "SLQ-QF", PERIOD).read_text(encoding="utf-8").split('class="provenance"')[1]
+    assert hashlib.sha256(changed.read_bytes()).hexdigest() in footer  # the new delivery is its input now
+    assert "drills__SLQ-DM.csv" not in footer  # a neighbour's files are not
 
     # the batch's page is publish()'s page, but for the time it was made
     batch_html = report_path(reports, PLAN, "SLQ-QF", PERIOD).read_text(encoding="utf-8")

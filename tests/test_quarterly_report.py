@@ -1,6 +1,7 @@
 """End to end: the published quarterly report shows the values plain pandas computes from the
 sample ledger files themselves (not from the warehouse), and carries its provenance."""
 
+import hashlib
 import re
 from datetime import date
 from html import unescape
@@ -91,10 +92,10 @@ def test_report_has_sections_and_provenance(html, sample_dir):
     for anchor in ("scorecard", "progress", "accidents", "tasks", "method"):
         assert f'id="{anchor}"' in html
     assert 'class="provenance"' in html
-    first = min(sample_dir.glob("drills*"))
-    import hashlib
-
-    assert hashlib.sha256(first.read_bytes()).hexdigest() in html
+    footer = html.split('class="provenance"')[1]
+    own, other = sample_dir / "drills__SLQ-QF.csv", sample_dir / "drills__SLQ-DM.csv"
+    assert hashlib.sha256(own.read_bytes()).hexdigest() in footer  # the files its rows came from
+    assert hashlib.sha256(other.read_bytes()).hexdigest() not in footer  # not a neighbour's
     assert f"<code>{PLAN}</code>" in html and f"<code>{PERIOD}</code>" in html
     # offline: no remote script or stylesheet
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)

@@ -4,12 +4,13 @@ distributed (DESIGN.md §7).
 How a batch runs:
 
 1. In this process, once per plan: `publish.prepare` brings the plan's measure cache up to date
-   for all units (the only write connection to the warehouse, closed again at once), reads the
-   provenance inputs and the input fingerprint, and writes plotly.js into reports/assets/.
-2. Each report's fingerprint (warehouse data version, catalog digest, notebook hash, code
-   version, parameters) is compared with the one stored in its sidecar JSON: an unchanged report
-   is skipped unless `force`. The data version is warehouse-wide, so any ingest rebuilds every
-   report of the warehouse; a rebuilt report with unchanged data comes out the same anyway.
+   for all units (the only write connection to the warehouse, closed again at once), traces
+   which rows and files each unit's report reads (`lineage`), and writes plotly.js into
+   reports/assets/.
+2. Each report's fingerprint (digest of the rows under its unit in the plan's ledgers, catalog
+   digest, notebook hash, code version, reference series, parameters) is compared with the one
+   stored in its sidecar JSON: an unchanged report is skipped unless `force`. A street that
+   re-delivers a ledger rebuilds its own report and those of the units above it, no other.
 3. The remaining reports go to Dask: a LocalCluster of `workers` processes with one thread each
    (or an existing cluster's scheduler). Each worker renders with `publish.render` in its warm
    kernel (`engines.WARM`), reading the warehouse through read-only connections, which DuckDB

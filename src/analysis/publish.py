@@ -33,14 +33,16 @@ from analysis.config import (
     PACKAGE_DIR,
     REPORTS_DIR,
     ROOT,
+    SAMPLE_MARK,
     TEMPLATES_DIR,
     WAREHOUSE,
 )
 from analysis.engines import IPCKernelManager
 from analysis.errors import ReportError, WarehouseError
 from analysis.labels import t
+from analysis.lineage import UnitInputs, unit_inputs
 from analysis.markup import esc, table
-from analysis.measures import catalog_digest, data_cutoff, data_version, materialize
+from analysis.measures import catalog_digest, data_cutoff, materialize
 from analysis.periods import Quarter
 from analysis.review import STAGES, review_quarter
 from analysis.site import build_index, pop_summary, write_sidecar
@@ -180,15 +182,14 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def warehouse_version(con) -> str:
-    """The warehouse's data version: the ledger files loaded (measures.data_version) and the
-    national reference series. Warehouse-wide: any re-ingest changes it for every report."""
+def reference_version(con) -> str:
+    """Version of the national reference series (every report's accident section shows it)."""
     try:
         n, h = fetch_one(con, "SELECT count(*), coalesce(sum(hash(year, indicator, value, unit, source, note)), 0) "
                               "FROM reference_series")
     except duckdb.CatalogException:
         n, h = 0, 0
-    return f"{data_version(con)}|ref:{n}:{h}"
+    return f"{n}:{h}"
 
 
 @dataclass(frozen=True)
@@ -201,11 +202,15 @@ class Prepared:
     kind: str
     period: str
     title: str
-    inputs: list[dict]
+    files: dict[int, dict]
+    """Every delivered file (`_files`) by file_id: ledger, name, sheet, rows, sha256."""
+    lineage: dict[str, UnitInputs]
+    """unit_id -> the rows its report reads (digest) and the files they came from."""
     db: Path
     reports_dir: Path
     fingerprint: dict
-    """data_version, catalog, notebook and code digests; `report_fingerprint` adds the parameters."""
+    """What all reports share: catalog, notebook, code, reference series, sample flag;
+    `report_fingerprint` adds the unit's data digest and the parameters."""
 
     def out(self, unit_id: str) -> Path:
         return report_path(self.reports_dir, self.plan_id, unit_id, self.period, self.kind)
@@ -219,8 +224,15 @@ class Prepared:
             params["stage"] = self.kind
         return params
 
+    def inputs(self, unit_id: str) -> list[dict]:
+        """The files the unit's report was computed from, for its provenance footer."""
+        mine = self.lineage.get(unit_id)
+        found = [self.files[i] for i in (mine.files if mine else ()) if i in self.files]
+        return sorted(found, key=lambda f: (f["ledger"], f["name"], f["sheet"] or ""))
+
     def report_fingerprint(self, unit_id: str) -> dict:
-        fp = {**self.fingerprint, "parameters": self.parameters(unit_id)}
+        mine = self.lineage.get(unit_id)
+        fp = {**self.fingerprint, "data": mine.digest if mine else "", "parameters": self.parameters(unit_id)}
         fp["digest"] = hashlib.sha256(json.dumps(fp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         return fp
 
@@ -261,10 +273,12 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
         if unknown:
             raise _unknown_unit(con, unknown[0])
         materialize(con, catalog)
-        inputs = con.execute("SELECT ledger, name, sheet, rows, sha256 FROM _files ORDER BY ledger, name, sheet"
-                             ).fetchdf().to_dict("records")
+        files = {r.pop("file_id"): r for r in con.execute(
+            "SELECT file_id, ledger, name, sheet, rows, sha256 FROM _files").fetchdf().to_dict("records")}
+        lineage = unit_inputs(con, catalog)
         cutoff = data_cutoff(con)
-        version = warehouse_version(con)
+        reference = reference_version(con)
+        sample = fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
     if kind == "quarterly":
         q = Quarter.parse(period)
         title = t("report.quarterly_title", plan=catalog.plan.title)
@@ -272,10 +286,10 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
         q = Quarter.parse(period) if period else review_quarter(catalog, kind, cutoff)
         title = t("report.review_title", plan=catalog.plan.title, stage=STAGES[kind])
     plotly_asset(reports_dir)
-    fingerprint = {"data_version": version, "catalog": catalog_digest(catalog),
+    fingerprint = {"reference": reference, "sample": bool(sample), "catalog": catalog_digest(catalog),
                    "notebook": file_digest(NOTEBOOKS_DIR / NOTEBOOKS[kind]),
                    "code": f"{code_version()}:{source_digest()}", "kind": kind}
-    return Prepared(plan_id, kind, str(q), title, inputs, db, reports_dir, fingerprint)
+    return Prepared(plan_id, kind, str(q), title, files, lineage, db, reports_dir, fingerprint)
 
 
 def render(prep: Prepared, unit_id: str, engine: str | None = None) -> Path:
@@ -285,7 +299,7 @@ def render(prep: Prepared, unit_id: str, engine: str | None = None) -> Path:
     out = prep.out(unit_id)
     nb = execute(NOTEBOOKS[prep.kind], prep.parameters(unit_id), out.with_suffix(".ipynb"), engine=engine)
     summary = pop_summary(nb)
-    export_html(nb, out, f"{prep.title} · {unit_id} · {prep.period}", prep.inputs, prep.reports_dir)
+    export_html(nb, out, f"{prep.title} · {unit_id} · {prep.period}", prep.inputs(unit_id), prep.reports_dir)
     write_sidecar(out, summary or {}, fingerprint=prep.report_fingerprint(unit_id))
     return out
 

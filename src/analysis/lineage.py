@@ -1,0 +1,80 @@
+"""Which ledger rows, and so which delivered files, each unit's report reads.
+
+A report for unit U reads only rows of U's subtree (U, its subordinate units and theirs, through
+`org_closure`): its measures, its children's scorecards, accidents and economy figures, reporting
+timeliness and task status all stay inside it. So the rows under U, in the ledgers the plan reads,
+are the report's data inputs. Their digest goes into the report's input fingerprint (a batch
+rebuilds a report only when it changed: a street that re-delivers its drills ledger rebuilds its
+own report and those above it, not its neighbours'), and the files that delivered them are the
+provenance the report's footer lists.
+
+Rows are placed by their own unit_id. A row that refers to an entity of another unit (a drill
+whose enterprise is registered elsewhere) is not traced to that unit; the ledgers are checked for
+unknown ids at intake, not for such cross-unit references.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from analysis.catalog import Catalog
+from analysis.ledgers import LEDGERS
+
+REPORT_LEDGERS = ("org_units", "accidents", "economy", "tasks_status")
+"""Read by every report whatever its plan: unit names, the accident section and the rates'
+denominators, reporting timeliness, the task table."""
+
+
+@dataclass(frozen=True)
+class UnitInputs:
+    digest: str
+    """Of every row under the unit in the plan's ledgers: content and the file that delivered it."""
+    files: tuple[int, ...]
+    """`_files.file_id` of the deliveries those rows came from, ascending."""
+
+
+def plan_ledgers(catalog: Catalog) -> list[str]:
+    """The ledger tables a report of this plan reads: REPORT_LEDGERS, each measure's table and
+    events ledger, and any ledger its SQL names (`enterprise_id IN (SELECT … FROM enterprises …)`)."""
+    used = set(REPORT_LEDGERS)
+    for m in catalog.measures.values():
+        used.add(m.table)
+        sql = [m.aggregate, m.filter or ""]
+        if m.frequency is not None:
+            used.add(m.frequency.events)
+            sql += [m.frequency.filter or "", *(r.when for r in m.frequency.rules)]
+        words = set(re.findall(r"[A-Za-z_]+", " ".join(sql)))
+        used |= words & set(LEDGERS)
+    return sorted(used)
+
+
+def unit_inputs(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, UnitInputs]:
+    """unit_id -> the inputs of its report, for every unit with rows under it (one scan of the
+    plan's ledgers; 0.3 s for a province of 1M rows). Task rows count only for this plan."""
+    parts = []
+    for ledger in plan_ledgers(catalog):
+        where = "WHERE plan_id = $plan" if ledger == "tasks_status" else ""
+        parts.append(f"""SELECT '{ledger}' AS ledger, unit_id, count(*) AS n,
+                                sum(hash(_row_hash, _file_id)) AS h, list(DISTINCT _file_id) AS files
+                         FROM {ledger} {where} GROUP BY unit_id""")
+    rows = con.execute(f"""
+        WITH per_unit AS ({" UNION ALL ".join(parts)})
+        SELECT c.ancestor_id AS unit_id, p.ledger, sum(p.n) AS n, sum(p.h) AS h,
+               list_distinct(flatten(list(p.files))) AS files
+        FROM per_unit p JOIN org_closure c ON c.descendant_id = p.unit_id
+        GROUP BY ALL ORDER BY unit_id, ledger""", {"plan": catalog.plan.id}).fetchall()
+    out: dict[str, UnitInputs] = {}
+    current, parts_of, files = None, [], set()
+    for unit_id, ledger, n, h, ids in [*rows, (None, None, 0, 0, [])]:
+        if unit_id != current and current is not None:
+            out[current] = UnitInputs(hashlib.sha256("|".join(parts_of).encode()).hexdigest()[:16],
+                                      tuple(sorted(files)))
+            parts_of, files = [], set()
+        current = unit_id
+        parts_of.append(f"{ledger}:{n}:{h}")
+        files.update(ids)
+    return out

@@ -1,0 +1,47 @@
+"""Which rows and files each unit's report reads: its own subtree only, in the plan's ledgers."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+
+from analysis.catalog import get_plan
+from analysis.lineage import plan_ledgers, unit_inputs
+from tests.conftest import PLAN, UNIT
+
+
+def _files(con) -> dict[str, int]:
+    return {name: fid for fid, name in con.execute("SELECT file_id, name FROM _files").fetchall()}
+
+
+def test_plan_ledgers_include_those_named_in_measure_sql():
+    used = plan_ledgers(get_plan(PLAN))
+    assert {"org_units", "accidents", "economy", "tasks_status", "drills", "personnel_training"} <= set(used)
+    assert "enterprises" in used  # only named inside a filter: enterprise_id IN (SELECT … FROM enterprises …)
+    assert "chemical_processes" not in used  # a ledger this plan never reads
+
+
+def test_a_street_reads_its_own_files_and_the_district_reads_all(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        inputs, files = unit_inputs(con, get_plan(PLAN)), _files(con)
+        streets = [r[0] for r in con.execute("SELECT unit_id FROM org_units WHERE parent_id = 'SLQ'").fetchall()]
+    own, neighbour = files[f"drills__{UNIT}.csv"], files["drills__SLQ-DM.csv"]
+    assert own in inputs[UNIT].files and neighbour not in inputs[UNIT].files
+    assert files["accidents.xlsx"] in inputs[UNIT].files  # a shared file that holds rows of this street
+    assert set(inputs["SLQ"].files) >= set().union(*(inputs[s].files for s in streets))
+    assert len({inputs[s].digest for s in streets}) == len(streets)
+
+
+def test_a_changed_row_changes_its_units_digests_only(warehouse, tmp_path):
+    db = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, db)
+    catalog = get_plan(PLAN)
+    with duckdb.connect(str(db)) as con:
+        before = unit_inputs(con, catalog)
+        unit = con.execute(f"SELECT unit_id FROM drills WHERE unit_id LIKE '{UNIT}-%' LIMIT 1").fetchone()[0]
+        con.execute("UPDATE drills SET participants = participants + 1, _row_hash = _row_hash + 1 "
+                    "WHERE rowid = (SELECT min(rowid) FROM drills WHERE unit_id = ?)", [unit])
+        after = unit_inputs(con, catalog)
+    changed = {u for u in before if before[u].digest != after[u].digest}
+    assert changed == {unit, UNIT, "SLQ"}  # the community, its street, the district
