@@ -17,7 +17,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from analysis.batch import FAILED, PUBLISHED, SKIPPED, assessed_units, run_batch
-from analysis.engines import WARM, shutdown_warm_kernels, warm_kernel_pids
+from analysis.engines import WARM
+from analysis.kernels import shutdown_warm_kernels, warm_kernel_pids
 from analysis.publish import publish, report_path
 from analysis.site import read_fingerprint
 from analysis.warehouse import ingest

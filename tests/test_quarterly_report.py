@@ -99,7 +99,8 @@ def test_report_has_sections_and_provenance(html, sample_dir):
     assert f"<code>{PLAN}</code>" in html and f"<code>{PERIOD}</code>" in html
     # offline: no remote script or stylesheet
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)
-    assert re.search(r'<img[^>]*class="chart-static"[^>]*src="data:image/png;base64,', html)
+    static = html[html.index('class="chart-static"'):]
+    assert static.index("<svg") < static.index("</svg>") and ">完成率（%）" in static  # inline SVG, text as text
 
 
 def test_overdue_tasks_are_marked_and_first(all_reports):

@@ -82,7 +82,8 @@ class ReportContext:
 
     def indicator_series(self, indicator_id: str) -> pd.DataFrame:
         """This unit's quarterly numerator, denominator and value of one indicator."""
-        return self.series.get(indicator_id, empty_series())
+        found = self.series.get(indicator_id)
+        return empty_series() if found is None else found
 
     @property
     def accident_row(self) -> dict:

@@ -1,212 +1,25 @@
-"""How report notebooks are executed: papermill engines and a kernel manager of our own.
-
-Kernels talk over Unix sockets (IPC) in a private temporary folder: no TCP port is opened (and
-ipykernel's warning about unencrypted TCP never reaches the planner's terminal).
-
-Two engines:
+"""papermill engines for the report notebooks.
 
 * papermill's default nbclient engine (`publish()` uses it): a fresh kernel per report.
-* `warm` (`WarmEngine`, registered in papermill's engine registry below): one kernel per process
-  (worker-local state), kept alive between notebooks. Before each notebook the kernel's namespace is wiped
-  (`InteractiveShell.reset`, execution counter back to 1, matplotlib figures closed, warning
-  registries cleared, working folder restored), so no variable leaks from one report into the
-  next; imported modules stay imported — that is the speed-up (pandas, plotly, matplotlib and the
-  analysis package load once per worker instead of once per report). The notebook itself still
-  runs through papermill as usual: parameters injected, cells executed by nbclient, errors raised
-  as PapermillExecutionError. A kernel that died, hangs or fails the reset is shut down and
-  replaced by a new one; it never takes later reports with it.
+* `warm` (`WarmEngine`, registered in papermill's engine registry below): the notebook runs in
+  this process's warm kernel (`kernels`), reset before each notebook. It still runs through
+  papermill as usual: parameters injected, cells executed by nbclient, errors raised as
+  PapermillExecutionError.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import os
-import signal
-import tempfile
-import threading
-import uuid
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
-from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, papermill_engines
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
+from analysis.kernels import in_kernel_thread, ready_kernel, retire
+
 WARM = "warm"
 """Name of the warm-kernel engine in papermill's registry (`engine_name=WARM`)."""
-
-RESET_TIMEOUT = 30
-"""Seconds a warm kernel has to answer the namespace reset before it is replaced."""
-
-
-class IPCKernelManager(AsyncKernelManager):
-    """AsyncKernelManager on IPC transport with a unique socket path per kernel."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) / f"analysis-kernel-{uuid.uuid4().hex[:12]}"))
-        super().__init__(**kwargs)
-
-
-# Runs in the kernel, silently (no history, no execution count). A single expression whose names
-# live in a lambda, not in the user namespace it wipes: close matplotlib figures; clear the user
-# namespace and output cache (IPython's reset, which also collects garbage; new_session restarts
-# the shell's counter at 1); restart the kernel's own counter (the one nbclient copies into
-# cells); invalidate every module's warning registry (entering and leaving catch_warnings does
-# that, so a warning shows in each report as in a fresh kernel); return to the working folder;
-# freeze what survives (imported modules and their caches) out of the garbage collector's sight,
-# so the next reset's collection walks only what one report allocated (0.2 s -> 0.01 s).
-_RESET = """\
-(lambda sys, ip, w, gc: (
-    sys.modules["matplotlib.pyplot"].close("all") if "matplotlib.pyplot" in sys.modules else None,
-    ip.reset(new_session=True, aggressive=False),
-    setattr(ip.kernel, "execution_count", 0),
-    w.__enter__(), w.__exit__(None, None, None),
-    __import__("os").chdir({cwd!r}),
-    gc.freeze(),
-    None)[-1])(__import__("sys"), get_ipython(), __import__("warnings").catch_warnings(), __import__("gc"))
-"""
-
-
-class WarmKernel:
-    """One live kernel and its client, driven only from the kernel thread (`_in_kernel_thread`):
-    that thread's asyncio loop owns the kernel's sockets."""
-
-    def __init__(self, kernel_name: str, cwd: str, startup_timeout: float = 60):
-        self.kernel_name = kernel_name
-        self.km = IPCKernelManager(kernel_name=kernel_name)
-        self.kc = None
-        self.runs = 0
-        run_sync(self._start)(cwd, startup_timeout)
-
-    async def _start(self, cwd: str, startup_timeout: float) -> None:
-        await self.km.start_kernel(cwd=cwd)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        try:
-            await self.kc.wait_for_ready(timeout=startup_timeout)
-        except RuntimeError:
-            self.kill()
-            raise
-
-    @property
-    def pid(self) -> int | None:
-        proc = getattr(getattr(self.km, "provisioner", None), "process", None)
-        return getattr(proc, "pid", None)
-
-    def alive(self) -> bool:
-        try:
-            return bool(run_sync(self.km.is_alive)())
-        except Exception:  # noqa: BLE001 - a manager that cannot even answer is not alive
-            return False
-
-    def reset(self, cwd: str, timeout: float = RESET_TIMEOUT) -> bool:
-        """Wipe the namespace; False if the kernel is dead or does not answer properly."""
-        if not self.alive():
-            return False
-
-        async def _reset() -> dict:
-            return await self.kc.execute(_RESET.format(cwd=cwd), silent=True, store_history=False,
-                                         allow_stdin=False, reply=True, timeout=timeout)
-        try:
-            reply = run_sync(_reset)()
-        except Exception:  # noqa: BLE001 - timeout, closed socket, …: replace the kernel
-            return False
-        return reply.get("content", {}).get("status") == "ok"
-
-    def kill(self) -> None:
-        """Stop the kernel process and remove its connection and socket files."""
-        pid = self.pid
-        with contextlib.suppress(Exception):
-            if self.kc is not None:
-                self.kc.stop_channels()
-        with contextlib.suppress(Exception):
-            run_sync(self.km.shutdown_kernel)(now=True)
-        if pid and _pid_alive(pid):  # the manager could not do it (e.g. its loop is gone)
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-            _pid_alive(pid)
-        with contextlib.suppress(Exception):
-            self.km.cleanup_connection_file()
-            self.km.cleanup_ipc_files()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # reap our own child if it already exited
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
-
-
-# Worker-local state: one kernel thread per process, and its kernels by kernel name.
-_kernels: dict[str, WarmKernel] = {}
-_thread: ThreadPoolExecutor | None = None
-_lock = threading.Lock()
-
-
-def _in_kernel_thread(fn, *args, **kwargs):
-    """Run fn on this process's kernel thread and wait. One long-lived thread (not the caller's,
-    which may change from call to call, e.g. Dask runs each task in a fresh context) keeps one
-    asyncio loop, so the kernel's sockets stay usable across notebooks; calls queue up, so a
-    process never runs two notebooks in one kernel at once."""
-    global _thread
-    with _lock:
-        if _thread is None:
-            _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm-kernel")
-        pool = _thread
-    return pool.submit(fn, *args, **kwargs).result()
-
-
-def _ready_kernel(kernel_name: str, cwd: str, startup_timeout: float) -> WarmKernel:
-    kernel = _kernels.get(kernel_name)
-    if kernel is not None and not kernel.reset(cwd):
-        logger.warning("warm kernel (pid %s) dead or unresponsive after %d notebooks: replaced",
-                       kernel.pid, kernel.runs)
-        _kernels.pop(kernel_name, None)
-        kernel.kill()
-        kernel = None
-    if kernel is None:
-        kernel = _kernels[kernel_name] = WarmKernel(kernel_name, cwd, startup_timeout)
-    return kernel
-
-
-def warm_kernel_pids() -> list[int]:
-    """Process ids of this process's warm kernels (memory accounting, tests)."""
-    return [p for p in (k.pid for k in list(_kernels.values())) if p]
-
-
-def _shutdown() -> int:
-    kernels = list(_kernels.values())
-    _kernels.clear()
-    for k in kernels:
-        k.kill()
-    return len(kernels)
-
-
-def shutdown_warm_kernels(timeout: float = 30) -> int:
-    """Stop every warm kernel of this process; the number stopped. A batch runs this on each Dask
-    worker at its end (`client.run`), so no kernel outlives the batch with stale code loaded.
-    If the kernel thread is stuck (a notebook that never ends), the kernels are killed from here."""
-    if _thread is None:
-        return 0
-    try:
-        return _thread.submit(_shutdown).result(timeout=timeout)
-    except (FuturesTimeout, RuntimeError):  # stuck, or the interpreter is shutting down
-        return _shutdown()
-
-
-atexit.register(lambda: _shutdown() if _kernels else None)
 
 
 class WarmEngine(Engine):
@@ -215,12 +28,12 @@ class WarmEngine(Engine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
         # papermill has chdir'd to its `cwd` argument: the kernel's working folder
-        return _in_kernel_thread(cls._execute, nb_man, kernel_name, os.getcwd(), **kwargs)
+        return in_kernel_thread(cls._execute, nb_man, kernel_name, os.getcwd(), **kwargs)
 
     @classmethod
     def _execute(cls, nb_man, kernel_name, cwd, log_output=False, stdout_file=None, stderr_file=None,
                  start_timeout=60, execution_timeout=None, **kwargs):
-        kernel = _ready_kernel(kernel_name, cwd, start_timeout)
+        kernel = ready_kernel(kernel_name, cwd, start_timeout)
         kwargs = remove_args(["input_path", "kernel_manager_class", "km"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
         final_kwargs = merge_kwargs(
@@ -235,8 +48,7 @@ class WarmEngine(Engine):
         except BaseException:
             # cell errors are recorded by papermill, not raised here: this is a dead kernel, a
             # timeout (the kernel was interrupted mid-cell) or an interrupt — never reuse it
-            _kernels.pop(kernel_name, None)
-            kernel.kill()
+            retire(kernel_name)
             raise
 
 

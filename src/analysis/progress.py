@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from analysis.catalog import Catalog, Indicator, TargetKind
 from analysis.measures import STOCK
@@ -46,8 +46,9 @@ def poisson_interval(count: float, alpha: float = 0.05) -> tuple[float, float]:
     """Exact (Garwood) interval for a Poisson count."""
     if count is None or math.isnan(count):
         return (math.nan, math.nan)
-    lo = 0.0 if count == 0 else chi2.ppf(alpha / 2, 2 * count) / 2
-    hi = chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+    # chi2.ppf(p, 2k) / 2 is the gamma(k) quantile: the same interval without importing scipy.stats
+    lo = 0.0 if count == 0 else gammaincinv(count, alpha / 2)
+    hi = gammaincinv(count + 1, 1 - alpha / 2)
     return (float(lo), float(hi))
 
 
@@ -96,7 +97,8 @@ def empty_series() -> pd.DataFrame:
 def indicator_series(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str) -> pd.DataFrame:
     """Quarterly numerator, denominator and value of one indicator for one unit."""
     mine = values[values["unit_id"] == unit_id]
-    return unit_series(catalog, mine).get(unit_id, {}).get(ind.id, empty_series())
+    found = unit_series(catalog, mine).get(unit_id, {}).get(ind.id)
+    return empty_series() if found is None else found
 
 
 @dataclass
@@ -316,7 +318,7 @@ def scorecard(catalog: Catalog, values: pd.DataFrame, unit_id: str, period: str 
     q = period if isinstance(period, Quarter) else Quarter.parse(period)
     if series is None:
         series = unit_series(catalog, values[values["unit_id"] == unit_id]).get(unit_id, {})
-    rows = [asdict(assess(ind, catalog, values, unit_id, q, series.get(ind.id, empty_series())))
+    rows = [asdict(assess(ind, catalog, values, unit_id, q, series[ind.id] if ind.id in series else empty_series()))
             for ind in catalog.indicators]
     return pd.DataFrame(rows)
 

@@ -15,15 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import nbformat
 import pandas as pd
-import papermill as pm
-from nbclient.exceptions import DeadKernelError
-from nbconvert import HTMLExporter, TemplateExporter
-from nbconvert.filters.highlight import Highlight2HTML
-from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from analysis import __version__
 from analysis.catalog import get_plan
@@ -37,8 +32,8 @@ from analysis.config import (
     TEMPLATES_DIR,
     WAREHOUSE,
 )
-from analysis.engines import IPCKernelManager
 from analysis.errors import ReportError, WarehouseError
+from analysis.kernels import KERNEL, IPCKernelManager
 from analysis.labels import t
 from analysis.lineage import UnitInputs, unit_inputs
 from analysis.markup import esc, table
@@ -48,7 +43,8 @@ from analysis.review import STAGES, review_quarter
 from analysis.site import build_index, pop_summary, write_sidecar
 from analysis.warehouse import connect, ensure_schema, fetch_one
 
-KERNEL = "python3"
+if TYPE_CHECKING:
+    import nbformat
 
 
 @cache
@@ -82,6 +78,11 @@ def execute(notebook: str, parameters: dict, output: Path, engine: str | None = 
     """Run a notebook from notebooks/ with papermill; a failing cell (or a kernel that dies)
     raises ReportError. engine: a name in papermill's engine registry (None: a fresh kernel;
     engines.WARM: this process's warm kernel)."""
+    import papermill as pm  # papermill, nbclient and nbformat load only where reports are rendered
+    from nbclient.exceptions import DeadKernelError
+
+    import analysis.engines  # noqa: F401 - registers the warm engine with papermill
+
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         nb = pm.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(output), parameters=parameters,
@@ -115,34 +116,12 @@ def provenance_html(nb: nbformat.NotebookNode, inputs: list[dict], generated: da
             f"<h3>{esc(t('report.inputs'))}</h3>{table(['台账', '文件', '行数', 'SHA-256'], irows)}</footer>")
 
 
-class ReportExporter(HTMLExporter):
-    """nbconvert's HTMLExporter without its BeautifulSoup pass over the finished page. That pass
-    gives <img> tags without alt text a placeholder and makes `jp-Cell` wrappers focusable; the
-    report template has no such wrappers and every image carries its alt text, so the pass
-    changed nothing while re-parsing every page (two thirds of the export time)."""
-
-    def from_notebook_node(self, nb, resources=None, **kw):
-        lang = nb.metadata.get("language_info", {})
-        lexer = lang.get("pygments_lexer", lang.get("name"))
-        resources = self._init_resources(resources)
-        self.register_filter("highlight_code", self.filters.get("highlight_code",
-                                                                 Highlight2HTML(pygments_lexer=lexer, parent=self)))
-        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
-                                                                       parent=self, resources=resources))
-        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-
-@cache
-def _exporter() -> HTMLExporter:
-    """One exporter per process: its templates are compiled once, not once per report."""
-    return ReportExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
-                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-
-
 def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[dict],
                 reports_dir: Path = REPORTS_DIR) -> Path:
     """nbconvert with the report template; input cells and prompts hidden."""
-    exporter = _exporter()
+    from analysis.exporter import exporter  # nbconvert loads only where reports are rendered
+
+    exporter = exporter()
     css = report_css()
     plotly_js = plotly_asset(reports_dir)
     resources = {

@@ -88,7 +88,7 @@ def scorecard(ctx: ReportContext, headline_only: bool = True) -> str:
 
 def progress_chart(ctx: ReportContext) -> str:
     fig = charts.progress_bars(ctx.card, time_progress_of_plan(ctx.catalog, ctx.quarter))
-    return section(t("report.time_vs_task"), charts.figure_png(fig), anchor="progress")
+    return section(t("report.time_vs_task"), charts.figure_svg(fig, t("report.time_vs_task")), anchor="progress")
 
 
 def actions(ctx: ReportContext) -> str:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from analysis.labels import group
 from analysis.markup import esc, status_badge, table
+
+if TYPE_CHECKING:  # nbformat pulls in jsonschema (0.8 s to import); a report kernel needs only `glue`
+    import nbformat
 
 SUMMARY_MIME = "application/vnd.analysis.summary+json"
 KINDS = {"quarterly": "季度评估", "midterm": "中期评估", "final": "总结评估"}

@@ -22,10 +22,10 @@ def test_quarterly_report_renders_offline(quarterly_report, reports_dir, served,
     drawn = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
         .filter(d => d.querySelector('g.trace path')).length""")
     assert drawn == containers.count()
-    # the matplotlib chart is an inline PNG that decoded
-    ok = page.evaluate("""() => [...document.querySelectorAll('img.chart-static')]
-        .every(i => i.complete && i.naturalWidth > 100)""")
-    assert ok
+    # the matplotlib chart is inline SVG, laid out at a readable size, its labels in a CJK font
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.chart-static svg')].map(s => {
+        const r = s.getBoundingClientRect(); return [r.width, r.height, s.querySelectorAll('text').length]; })""")
+    assert boxes and all(w > 300 and h > 100 and n > 5 for w, h, n in boxes), boxes
     assert page.locator("h1").inner_text().startswith("全福街道")
     assert offline_page.blocked == [], f"requests left the machine: {offline_page.blocked}"
     assert offline_page.errors == [], f"console errors: {offline_page.errors}"

@@ -1,0 +1,36 @@
+"""The HTML exporter of the reports: nbconvert with the report template (templates/report),
+input cells and prompts hidden; one per process, so its templates are compiled once."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+from analysis.config import TEMPLATES_DIR
+
+
+class ReportExporter(HTMLExporter):
+    """nbconvert's HTMLExporter without its BeautifulSoup pass over the finished page. That pass
+    gives <img> tags without alt text a placeholder and makes `jp-Cell` wrappers focusable; the
+    report template has no such wrappers and every image carries its alt text, so the pass
+    changed nothing while re-parsing every page (two thirds of the export time)."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        lang = nb.metadata.get("language_info", {})
+        lexer = lang.get("pygments_lexer", lang.get("name"))
+        resources = self._init_resources(resources)
+        self.register_filter("highlight_code", self.filters.get("highlight_code",
+                                                                 Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                                                       parent=self, resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
+@cache
+def exporter() -> ReportExporter:
+    """This process's exporter."""
+    return ReportExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                          exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
