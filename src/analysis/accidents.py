@@ -21,16 +21,25 @@ RATES = {
 }
 
 
-def _accident_sums(con, start, end, units: list[str]) -> pd.DataFrame:
-    return con.execute("""
-        SELECT c.ancestor_id AS unit_id, count(*) AS accidents, sum(deaths) AS deaths,
-               sum(injuries) AS injuries, sum(direct_loss) AS direct_loss,
-               count(*) FILTER (WHERE severity <> '一般') AS larger_plus,
-               sum(deaths) FILTER (WHERE domain = '工矿商贸') AS deaths_industry,
-               sum(deaths) FILTER (WHERE domain = '道路交通') AS deaths_road
+SUMS = {  # column: (aggregate, condition besides the window)
+    "accidents": ("count(*)", "TRUE"), "deaths": ("sum(deaths)", "TRUE"), "injuries": ("sum(injuries)", "TRUE"),
+    "direct_loss": ("sum(direct_loss)", "TRUE"), "larger_plus": ("count(*)", "severity <> '一般'"),
+    "deaths_industry": ("sum(deaths)", "domain = '工矿商贸'"), "deaths_road": ("sum(deaths)", "domain = '道路交通'"),
+}
+
+
+def _accident_sums(con, windows: dict[str, tuple], units: list[str]) -> pd.DataFrame:
+    """Per unit (rolled up the org tree), every SUMS column for every named (start, end) window in
+    one scan: columns `<column>_<window>`."""
+    cols = ", ".join(f"{agg} FILTER (WHERE a.occurred_on BETWEEN ${w}_start AND ${w}_end AND {cond}) AS {col}_{w}"
+                     for w in windows for col, (agg, cond) in SUMS.items())
+    params = {f"{w}_{edge}": d for w, (start, end) in windows.items() for edge, d in (("start", start), ("end", end))}
+    return con.execute(f"""
+        SELECT c.ancestor_id AS unit_id, {cols}
         FROM accidents a JOIN org_closure c ON c.descendant_id = a.unit_id
-        WHERE a.occurred_on BETWEEN ? AND ? AND c.ancestor_id IN (SELECT unnest(?))
-        GROUP BY ALL""", [start, end, units]).fetchdf().set_index("unit_id")
+        WHERE c.ancestor_id IN (SELECT unnest($units)) AND a.occurred_on BETWEEN $first AND $last
+        GROUP BY ALL""", {**params, "units": units, "first": min(w[0] for w in windows.values()),
+                          "last": max(w[1] for w in windows.values())}).fetchdf().set_index("unit_id")
 
 
 def _economy(con, start, end, at, units: list[str]) -> pd.DataFrame:
@@ -53,16 +62,17 @@ def accident_frame(con: duckdb.DuckDBPyConnection, q: Quarter, units: list[str] 
                       [] if units is None else [units]).fetchdf().set_index("unit_id")
     units = out.index.tolist()
     ly = q.shift(-4)
+    windows = {f"{kind}{suffix}": (start, qq.end) for suffix, qq in (("", q), ("_ly", ly))
+               for kind, start in (("ytd", Quarter(qq.year, 1).start), ("t4", qq.shift(-3).start))}
+    sums = _accident_sums(con, windows, units).reindex(out.index)
     for suffix, qq in (("", q), ("_ly", ly)):
-        ytd = _accident_sums(con, Quarter(qq.year, 1).start, qq.end, units)
         for col in ("accidents", "deaths", "injuries", "direct_loss", "larger_plus"):
-            out[col + suffix] = ytd[col].reindex(out.index).fillna(0.0)
-        t4 = _accident_sums(con, qq.shift(-3).start, qq.end, units)
+            out[col + suffix] = sums[f"{col}_ytd{suffix}"].fillna(0.0)
         eco = _economy(con, qq.shift(-3).start, qq.end, qq.end, units)
         for rid, (_, _, den_col, factor, _, _) in RATES.items():
             num_col = {"deaths_per_gdp": "deaths", "deaths_per_100k_workers": "deaths_industry",
                        "deaths_per_10k_vehicles": "deaths_road"}[rid]
-            num = t4[num_col].reindex(out.index).fillna(0.0)
+            num = sums[f"{num_col}_t4{suffix}"].fillna(0.0)
             den = eco[den_col].reindex(out.index) if den_col in eco else pd.Series(np.nan, index=out.index)
             if den_col == "gdp":
                 # a partial year of GDP would inflate the rate: require all four quarters

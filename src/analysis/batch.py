@@ -12,8 +12,10 @@ How a batch runs:
    stored in its sidecar JSON: an unchanged report is skipped unless `force`. A street that
    re-delivers a ledger rebuilds its own report and those of the units above it, no other.
 3. The remaining reports go to Dask: a LocalCluster of `workers` processes with one thread each
-   (or an existing cluster's scheduler). Each worker renders with `publish.render` in its warm
-   kernel (`engines.WARM`), reading the warehouse through read-only connections, which DuckDB
+   (or an existing cluster's scheduler). When some report will surely be rendered, the cluster
+   is opened in the background before step 1, and every worker starts its kernel and loads the
+   report modules at once (`_Cluster`), so that start-up overlaps the preparation. Each worker
+   renders with `publish.render` in its warm kernel (`engines.WARM`), reading the warehouse through read-only connections, which DuckDB
    allows from many processes at once. A failing report is recorded with its unit and error;
    the others carry on.
 4. reports/index.html is rebuilt once at the end; the workers' kernels are shut down.
@@ -163,6 +165,9 @@ def _warm_worker() -> None:
     from analysis.kernels import KERNEL, warm_up
 
     warm_up(KERNEL, str(ROOT), PRELOAD)
+    # the renderer and what it loads on first use: papermill, nbclient, nbformat (engines), nbconvert (exporter)
+    import analysis.engines
+    import analysis.exporter
     import analysis.publish  # noqa: F401
 
 
@@ -219,6 +224,33 @@ def _surely_work(plans: list[str], unit_ids: list[str], period: str | None, kind
     return any(not report_path(reports_dir, p, u, q).exists() for p in plans for u in unit_ids)
 
 
+def _plan_jobs(plans: list[str], unit_ids: list[str], check_units: bool, period: str | None, kind: str,
+               reports_dir: Path, db: Path, force: bool) -> tuple[list, list[Outcome]]:
+    """Prepare each plan once; ([(prepared plan, unit id)] to render, outcomes already settled:
+    skipped as up to date, or failed — a plan that cannot be prepared, a unit not in the warehouse)."""
+    from analysis.publish import prepare
+
+    settled: list[Outcome] = []
+    preps = []
+    for plan_id in plans:
+        try:
+            preps.append(prepare(plan_id, period, kind, reports_dir, db))
+        except AnalysisError as e:
+            settled.append(Outcome(plan_id, "*", FAILED, error=_message(e)))
+    unknown = set(_unknown(db, unit_ids)) if check_units else set()
+    jobs = []
+    for prep in preps:
+        for unit_id in unit_ids:
+            if unit_id in unknown:
+                settled.append(Outcome(prep.plan_id, unit_id, FAILED,
+                                       error=f"数据仓库中没有单位 / unknown unit {unit_id!r}"))
+            elif not force and up_to_date(prep.out(unit_id), prep.report_fingerprint(unit_id), prep.kind):
+                settled.append(Outcome(prep.plan_id, unit_id, SKIPPED, path=str(prep.out(unit_id))))
+            else:
+                jobs.append((prep, unit_id))
+    return jobs, settled
+
+
 def run_batch(plan: str, period: str | None, units: Sequence[str] | None = None, kind: str = "quarterly",
               workers: int = 2, scheduler: str | None = None, force: bool = False,
               reports_dir: Path = REPORTS_DIR, db: Path = WAREHOUSE,
@@ -231,7 +263,7 @@ def run_batch(plan: str, period: str | None, units: Sequence[str] | None = None,
     on_done(outcome) report progress. Raises AnalysisError only for problems that concern the
     whole batch (no warehouse, scheduler unreachable); a plan or unit that fails is an outcome."""
     from analysis.kernels import shutdown_warm_kernels
-    from analysis.publish import build_index, prepare, report_css
+    from analysis.publish import build_index, report_css
 
     t0 = time.perf_counter()
     if not db.exists():
@@ -243,26 +275,7 @@ def run_batch(plan: str, period: str | None, units: Sequence[str] | None = None,
     try:
         if _surely_work(plans, unit_ids, period, kind, reports_dir, force):
             cluster.open()
-        settled: list[Outcome] = []
-        preps = []
-        for plan_id in plans:
-            try:
-                preps.append(prepare(plan_id, period, kind, reports_dir, db))
-            except AnalysisError as e:
-                settled.append(Outcome(plan_id, "*", FAILED, error=_message(e)))
-        unknown = set(_unknown(db, unit_ids)) if wanted else set()
-        jobs = []
-        for prep in preps:
-            for unit_id in unit_ids:
-                if unit_id in unknown:
-                    settled.append(Outcome(prep.plan_id, unit_id, FAILED,
-                                           error=f"数据仓库中没有单位 / unknown unit {unit_id!r}"))
-                    continue
-                out = prep.out(unit_id)
-                if not force and up_to_date(out, prep.report_fingerprint(unit_id), prep.kind):
-                    settled.append(Outcome(prep.plan_id, unit_id, SKIPPED, path=str(out)))
-                else:
-                    jobs.append((prep, unit_id))
+        jobs, settled = _plan_jobs(plans, unit_ids, bool(wanted), period, kind, reports_dir, db, force)
         result = BatchResult(outcomes=list(settled))
         if on_start:
             on_start(len(jobs), settled)

@@ -193,8 +193,7 @@ def ready_kernel(kernel_name: str, cwd: str, startup_timeout: float) -> WarmKern
     if kernel is not None and not kernel.reset(cwd):
         logger.warning("warm kernel (pid %s) dead or unresponsive after %d notebooks: replaced",
                        kernel.pid, kernel.runs)
-        _kernels.pop(kernel_name, None)
-        kernel.kill()
+        retire(kernel_name)
         kernel = None
     if kernel is None:
         kernel = _kernels[kernel_name] = WarmKernel(kernel_name, cwd, startup_timeout)

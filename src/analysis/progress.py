@@ -61,20 +61,25 @@ def _wide(values: pd.DataFrame) -> pd.DataFrame:
     return values.pivot(index=["unit_id", "period"], columns=["measure", "window"], values="value")
 
 
-def _indicator_values(ind: Indicator, catalog: Catalog, wide: pd.DataFrame) -> pd.DataFrame:
-    """numerator, denominator and value of one indicator on the rows of `wide`; the value is NaN
-    where the denominator is zero or missing."""
-    def column(mid: str) -> pd.Series:
+SERIES_COLUMNS = ["numerator", "denominator", "value"]
+
+
+def _indicator_values(ind: Indicator, catalog: Catalog, arr: np.ndarray, pos: dict) -> np.ndarray:
+    """numerator, denominator and value of one indicator (an n x 3 array) on the rows of `arr`,
+    a `_wide` frame as floats whose column positions `pos` gives; the value is NaN where the
+    denominator is zero or missing."""
+    def column(mid: str) -> np.ndarray:
         key = (mid, ind.window if catalog.measures[mid].date else STOCK)
-        return wide[key].astype(float) if key in wide.columns else pd.Series(np.nan, index=wide.index)
+        return arr[:, pos[key]] if key in pos else np.full(len(arr), np.nan)
 
     num = column(ind.numerator)
     if ind.denominator:
         den = column(ind.denominator)
-        value = num / den.where(den > 0) * ind.factor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(den > 0, num / den, np.nan) * ind.factor
     else:
-        den, value = pd.Series(np.nan, index=wide.index), num * ind.factor
-    return pd.DataFrame({"numerator": num, "denominator": den, "value": value})
+        den, value = np.full(len(arr), np.nan), num * ind.factor
+    return np.column_stack([num, den, value])
 
 
 def unit_series(catalog: Catalog, values: pd.DataFrame) -> dict[str, dict[str, pd.DataFrame]]:
@@ -83,15 +88,18 @@ def unit_series(catalog: Catalog, values: pd.DataFrame) -> dict[str, dict[str, p
     out: dict[str, dict[str, pd.DataFrame]] = {}
     if values.empty:
         return out
-    for unit_id, block in _wide(values).groupby(level="unit_id", sort=False):
+    wide = _wide(values)
+    pos = {c: i for i, c in enumerate(wide.columns)}
+    for unit_id, block in wide.groupby(level="unit_id", sort=False):
         block = block.droplevel("unit_id").sort_index()
-        out[unit_id] = {ind.id: _indicator_values(ind, catalog, block) for ind in catalog.indicators}
+        arr = block.to_numpy(dtype=float)
+        out[unit_id] = {ind.id: pd.DataFrame(_indicator_values(ind, catalog, arr, pos), index=block.index,
+                                             columns=SERIES_COLUMNS) for ind in catalog.indicators}
     return out
 
 
 def empty_series() -> pd.DataFrame:
-    return pd.DataFrame({"numerator": [], "denominator": [], "value": []},
-                        index=pd.Index([], name="period", dtype=object), dtype=float)
+    return pd.DataFrame(np.empty((0, 3)), index=pd.Index([], name="period", dtype=object), columns=SERIES_COLUMNS)
 
 
 def indicator_series(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str) -> pd.DataFrame:
@@ -154,9 +162,16 @@ def _phase_at(ind: Indicator, when: date):
     return phases[-1], (phases[-2] if len(phases) > 1 else None)
 
 
-def _value_at(series: pd.DataFrame, q: Quarter) -> float:
-    v = series["value"].get(str(q), np.nan)
-    return float(v)
+class _Quarters:
+    """One indicator's quarterly rows for one unit, looked up by quarter (assess reads a dozen)."""
+
+    def __init__(self, series: pd.DataFrame):
+        self.rows = dict(zip(series.index, series[SERIES_COLUMNS].to_numpy(dtype=float).tolist(), strict=True))
+
+    def get(self, q: Quarter, column: int = 2) -> float:
+        """The value (or column 0 numerator, 1 denominator) at q; NaN when absent."""
+        row = self.rows.get(str(q))
+        return math.nan if row is None else row[column]
 
 
 def _target_level(ind: Indicator, value: float | None, baseline: float) -> float | None:
@@ -173,11 +188,11 @@ def target_met(direction: str, value: float, target: float) -> bool:
     return value >= target - 1e-9 if direction == "higher" else value <= target + 1e-9
 
 
-def _projection(series: pd.DataFrame, q: Quarter, deadline: date | None) -> float | None:
+def _projection(series: _Quarters, q: Quarter, deadline: date | None) -> float | None:
     """Straight line through the last four quarters' values, extended to the deadline."""
     if deadline is None:
         return None
-    pts = [(i, _value_at(series, q.shift(-i))) for i in range(4)]
+    pts = [(i, series.get(q.shift(-i))) for i in range(4)]
     pts = [(-i, v) for i, v in pts if not math.isnan(v)]
     if len(pts) < 2:
         return None
@@ -194,14 +209,12 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
         series = indicator_series(ind, catalog, values, unit_id)
     plan = catalog.plan
     kind = ind.target.kind
-    value = _value_at(series, q)
-    row = series.loc[str(q)] if str(q) in series.index else None
-    num = float(row["numerator"]) if row is not None else math.nan
-    den = float(row["denominator"]) if row is not None else math.nan
+    series = _Quarters(series)
+    value, num, den = series.get(q), series.get(q, 0), series.get(q, 1)
 
     bl = ind.target.baseline
     base_q = Quarter.parse(bl.period) if bl and bl.period else Quarter.of(plan.period.start).shift(-1)
-    baseline = bl.value if bl and bl.value is not None else _value_at(series, base_q)
+    baseline = bl.value if bl and bl.value is not None else series.get(base_q)
     if kind == TargetKind.cumulative_count:
         baseline = 0.0 if bl is None or bl.value is None else baseline
     base_date = base_q.end
@@ -217,7 +230,7 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
     # start of the current phase: the previous phase's deadline (its actual value), else the baseline
     if prev_phase is not None and prev_phase.by < q.end:
         start_q = Quarter.of(prev_phase.by)
-        start_date, start_value = prev_phase.by, _value_at(series, start_q)
+        start_date, start_value = prev_phase.by, series.get(start_q)
         if math.isnan(start_value):
             start_value = _target_level(ind, prev_phase.value, baseline)
     else:
@@ -233,8 +246,8 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
             if abs(gap) > 1e-12 and not math.isnan(value):
                 completion = (value - start_value) / gap
 
-    yoy = _value_at(series, q.shift(-4))
-    prev = _value_at(series, q.shift(-1))
+    yoy = series.get(q.shift(-4))
+    prev = series.get(q.shift(-1))
     ci_low = ci_high = None
     small = False
     if ind.small_numbers and not math.isnan(num):
@@ -332,10 +345,11 @@ def time_progress_of_plan(catalog: Catalog, q: Quarter) -> float:
 def indicator_frame(catalog: Catalog, values: pd.DataFrame) -> pd.DataFrame:
     """Every indicator for every unit and quarter at once: indicator_id, unit_id, period,
     numerator, denominator, value."""
-    cols = ["indicator_id", "unit_id", "period", "numerator", "denominator", "value"]
+    cols = ["indicator_id", "unit_id", "period", *SERIES_COLUMNS]
     if values.empty or not catalog.indicators:
         return pd.DataFrame(columns=cols)
     wide = _wide(values)
-    frames = [_indicator_values(ind, catalog, wide).reset_index().assign(indicator_id=ind.id)
-              for ind in catalog.indicators]
+    arr, pos = wide.to_numpy(dtype=float), {c: i for i, c in enumerate(wide.columns)}
+    frames = [pd.DataFrame(_indicator_values(ind, catalog, arr, pos), index=wide.index, columns=SERIES_COLUMNS)
+              .reset_index().assign(indicator_id=ind.id) for ind in catalog.indicators]
     return pd.concat(frames, ignore_index=True)[cols]
