@@ -55,7 +55,7 @@ class ReportContext:
                 raise WarehouseError(f"数据仓库中没有单位 / unit not in warehouse: {unit}")
             children = con.execute("SELECT unit_id, name, level FROM org_units WHERE parent_id = ? ORDER BY unit_id",
                                    [unit]).fetchdf()
-            values = _measure_values(con, catalog, [unit, *children["unit_id"]])
+            values = measure_values(con, catalog, [unit, *children["unit_id"]])
             tasks = task_table(con, catalog, unit, q)
             accidents = accident_frame(con, q, [unit, *children["unit_id"]])
             report_rates = reporting(con, unit, q, Quarter(q.year, 1))
@@ -90,7 +90,7 @@ class ReportContext:
         return self.accidents.set_index("unit_id").loc[self.unit_id].to_dict()
 
 
-def _measure_values(con, catalog: Catalog, units: list[str] | None = None) -> pd.DataFrame:
+def measure_values(con, catalog: Catalog, units: list[str] | None = None) -> pd.DataFrame:
     """The values of `units` (a report asks for its unit and the subordinate units, all it reads,
     so a province-sized cache is not loaded whole for each report), or of every unit (None).
     Cached values when current, else computed now (read-only: nothing is stored)."""

@@ -10,7 +10,7 @@ import plotly.express as px
 
 from analysis.catalog import get_plan, plan_files
 from analysis.config import WAREHOUSE
-from analysis.context import _measure_values
+from analysis.context import measure_values
 from analysis.progress import indicator_frame
 from analysis.warehouse import connect
 
@@ -46,7 +46,7 @@ def indicators(plan: str, db: Path = WAREHOUSE) -> pd.DataFrame:
     """All indicators of a plan for every unit and quarter, with names, units and unit names."""
     catalog = get_plan(plan)
     with connect(db, read_only=True) as con:
-        values = _measure_values(con, catalog)
+        values = measure_values(con, catalog)
         names = con.execute("SELECT unit_id, name AS unit_name, level FROM org_units").fetchdf()
     frame = indicator_frame(catalog, values)
     meta = pd.DataFrame([{"indicator_id": i.id, "indicator": i.name, "unit": i.unit, "action": i.action}
