@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.catalog import get_plan
+from analysis.errors import ReportError
 from analysis.publish import publish
 from analysis.warehouse import ingest
 from tests.conftest import PERIOD, PLAN, UNIT
@@ -72,3 +73,10 @@ def test_scoreboard_sheets_and_status_formats(quarterly_report):
     assert sorted(tasks) == sorted(t.id for t in catalog.tasks)
     statuses = pd.Series([r[6] for r in overview.iter_rows(min_row=2, values_only=True)])
     assert statuses.str.contains("已达标|正常推进|滞后|严重滞后|数据不足").all()
+
+
+def test_quarter_after_the_data_cutoff_is_refused(warehouse, tmp_path):
+    """A quarter no ledger reaches yet would be a report of 数据不足 everywhere: refused, nothing written."""
+    with pytest.raises(ReportError, match=r"晚于数据截止日 2026-09-30.*2026Q3"):
+        publish(PLAN, UNIT, "2026Q4", reports_dir=tmp_path, db=warehouse)
+    assert not any(tmp_path.rglob("*.html"))

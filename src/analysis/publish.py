@@ -260,6 +260,10 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
         sample = fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
     if kind == "quarterly":
         q = Quarter.parse(period)
+        if cutoff is not None and q.start > cutoff:
+            raise ReportError(f"评估期 {q.label} 晚于数据截止日 {cutoff:%Y-%m-%d}，台账中还没有这一季度的数据；"
+                              f"最近可评估的季度为 {Quarter.of(cutoff)} / period {q} starts after the data "
+                              f"cut-off {cutoff}: no ledger covers it yet")
         title = t("report.quarterly_title", plan=catalog.plan.title)
     else:
         q = Quarter.parse(period) if period else review_quarter(catalog, kind, cutoff)
