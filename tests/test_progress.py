@@ -7,7 +7,7 @@ import pytest
 
 from analysis.catalog import Catalog
 from analysis.periods import Quarter
-from analysis.progress import assess, poisson_interval
+from analysis.progress import assess, poisson_interval, significant_rise
 
 
 def make_catalog(target: dict, direction="higher", window="quarter", dated=False, denominator=True) -> Catalog:
@@ -161,6 +161,26 @@ def test_year_on_year_decline(now, before, q, status):
     c = make_catalog({"kind": "year_on_year_decline"}, direction="lower", denominator=False)
     a = assess(c.indicators[0], c, values({f"2024Q{q}": now, f"2023Q{q}": before}, den=None), "U", Quarter(2024, q))
     assert a.status == status
+
+
+@pytest.mark.parametrize("now, before, status", [
+    (2.0, 0.0, "behind"), (5.0, 1.0, "behind"),  # small counts: a rise within chance is 滞后, not 严重滞后
+    (12.0, 3.0, "off_track"), (4.0, 4.0, "behind"), (1.0, 3.0, "on_track"),
+])
+def test_year_on_year_small_numbers_use_an_exact_test(now, before, status):
+    c = make_catalog({"kind": "year_on_year_decline"}, direction="lower", denominator=False)
+    ind = c.indicators[0].model_copy(update={"small_numbers": True})
+    a = assess(ind, c, values({"2024Q3": now, "2023Q3": before}, den=None), "U", Quarter(2024, 3))
+    assert a.status == status
+    assert (a.method == "yoy_exact") == (status == "behind" and now > before)
+
+
+def test_significant_rise_matches_the_binomial_tail():
+    from scipy.stats import binomtest
+
+    for now, before in ((2, 0), (5, 1), (12, 3), (30, 20), (9, 2)):
+        p = binomtest(now, now + before, 0.5, alternative="greater").pvalue
+        assert significant_rise(now, before) == (p < 0.05), (now, before, p)
 
 
 def test_poisson_interval_exact():

@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaincinv
+from scipy.special import bdtrc, gammaincinv
 
 from analysis.catalog import Catalog, Indicator, TargetKind
 from analysis.measures import STOCK
@@ -50,6 +50,14 @@ def poisson_interval(count: float, alpha: float = 0.05) -> tuple[float, float]:
     lo = 0.0 if count == 0 else gammaincinv(count, alpha / 2)
     hi = gammaincinv(count + 1, 1 - alpha / 2)
     return (float(lo), float(hi))
+
+
+def significant_rise(now: float, before: float, alpha: float = 0.05) -> bool:
+    """Is a count of `now` against `before` a year earlier a rise beyond chance? The exact
+    conditional test for two Poisson counts: given now + before events, `now` is binomial with
+    p = 1/2 when the rate has not changed; the rise is significant when P(X >= now) < alpha
+    (one-sided). 2 vs 0: p = 0.25, not significant; 12 vs 3: p = 0.018, significant."""
+    return bool(bdtrc(round(now) - 1, round(now + before), 0.5) < alpha)
 
 
 def _years(a: date, b: date) -> float:
@@ -266,8 +274,12 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
             status = NO_DATA
         elif value < yoy or (value == 0 and yoy == 0):
             status = ACHIEVED if q.q == 4 else ON_TRACK
+        elif value == yoy:
+            status = BEHIND
+        elif ind.small_numbers and not ind.denominator and not significant_rise(value, yoy):
+            status, method = BEHIND, "yoy_exact"  # 0 -> 2 accidents is within chance: not 严重滞后
         else:
-            status = BEHIND if value == yoy else OFF_TRACK
+            status = OFF_TRACK
     elif target is None:
         status, method = NO_DATA, "none"
     elif target_met(ind.direction, value, target):
