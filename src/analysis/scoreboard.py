@@ -15,6 +15,8 @@ from analysis.context import ReportContext
 from analysis.labels import group
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_FONT = Font(bold=True)
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
 TASK_COLOURS = {"overdue": "FDECEC", "done_late": "FFF4CE", "done_on_time": "E6F4EA"}
 
 
@@ -36,9 +38,9 @@ def _header(ws, headers: list[str], widths: list[int]) -> None:
     ws.append(headers)
     for j, w in enumerate(widths, start=1):
         cell = ws.cell(row=1, column=j)
-        cell.font = Font(bold=True)
+        cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.alignment = HEADER_ALIGNMENT
         ws.column_dimensions[get_column_letter(j)].width = w
     ws.freeze_panes = "A2"
 
@@ -57,9 +59,9 @@ INDICATOR_HEADERS = ["编号", "指标", "当前值", "单位", "当期目标", 
 INDICATOR_WIDTHS = [26, 40, 12, 10, 12, 12, 12, 10, 10, 12, 12, 12, 12, 30, 60]
 
 
-def _indicator_rows(ws, card) -> None:
+def _indicator_rows(ws, records: list[dict]) -> None:
     status, trend = group("status"), group("trend")
-    for a in card.to_dict("records"):
+    for a in records:
         pct = lambda v: None if _num(v) is None else round(v * 100, 1)
         ws.append([a["indicator_id"], a["name"], _num(a["value"]), a["unit"], _num(a["target"]), a["target_by"],
                    f"{group('status_icon')[a['status']]} {status[a['status']]}", trend[a["trend"]],
@@ -80,15 +82,16 @@ def write_scoreboard(ctx: ReportContext, path: str | Path) -> Path:
     used: set[str] = set()
     overview = wb.active
     overview.title = _sheet_name("总览", used)
+    records = ctx.card.to_dict("records")  # once: pandas' row conversion costs more than writing the cells
     _header(overview, INDICATOR_HEADERS, INDICATOR_WIDTHS)
-    _indicator_rows(overview, ctx.card)
+    _indicator_rows(overview, records)
     for action in ctx.catalog.plan.actions:
-        card = ctx.card[ctx.card["action"] == action.id]
-        if card.empty:
+        mine = [a for a in records if a["action"] == action.id]
+        if not mine:
             continue
         ws = wb.create_sheet(_sheet_name(f"{action.id} {action.title}", used))
         _header(ws, INDICATOR_HEADERS, INDICATOR_WIDTHS)
-        _indicator_rows(ws, card)
+        _indicator_rows(ws, mine)
     ws = wb.create_sheet(_sheet_name("重点任务", used))
     _header(ws, ["编号", "行动", "任务", "责任单位", "完成时限", "类型", "进展", "逾期天数", "完成日期", "进展说明"],
             [8, 8, 60, 26, 12, 10, 12, 10, 12, 30])
