@@ -74,7 +74,7 @@ def test_batch_isolates_failure_resumes_and_rebuilds_on_new_data(batch_env, samp
     third = run_batch(PLAN, PERIOD, None, workers=2, reports_dir=reports, db=db)
     assert len(third.skipped) == len(units) and not third.published and third.workers == 0  # no cluster
     fp = read_fingerprint(report_path(reports, PLAN, "SLQ-QF", PERIOD))
-    assert {"data", "reference", "catalog", "notebook", "code", "parameters", "digest"} <= set(fp)
+    assert {"data", "coverage", "reference", "catalog", "notebook", "code", "parameters", "digest"} <= set(fp)
 
     # 4. one street re-delivers its drills ledger with one changed row: that street's report and the
     #    district's (which rolls it up) rebuild, the other streets' are skipped

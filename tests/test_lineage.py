@@ -6,8 +6,9 @@ import shutil
 
 import duckdb
 
-from analysis.catalog import get_plan
+from analysis.catalog import Catalog, get_plan
 from analysis.lineage import plan_ledgers, unit_inputs
+from analysis.measures import coverage_stamp
 from tests.conftest import PLAN, UNIT
 
 
@@ -18,8 +19,12 @@ def _files(con) -> dict[str, int]:
 def test_plan_ledgers_include_those_named_in_measure_sql():
     used = plan_ledgers(get_plan(PLAN))
     assert {"org_units", "accidents", "economy", "tasks_status", "drills", "personnel_training"} <= set(used)
-    assert "enterprises" in used  # only named inside a filter: enterprise_id IN (SELECT … FROM enterprises …)
     assert "chemical_processes" not in used  # a ledger this plan never reads
+    base = get_plan(PLAN).model_dump(mode="json")
+    measure = next(iter(base["measures"]))
+    named = {**base["measures"][measure], "filter": "unit_id IN (SELECT unit_id FROM rescue_capacity)"}
+    catalog = Catalog.model_validate({**base, "measures": {**base["measures"], measure: named}})
+    assert "rescue_capacity" not in used and "rescue_capacity" in plan_ledgers(catalog)  # named only in SQL
 
 
 def test_a_street_reads_its_own_files_and_the_district_reads_all(warehouse):
@@ -45,3 +50,31 @@ def test_a_changed_row_changes_its_units_digests_only(warehouse, tmp_path):
         after = unit_inputs(con, catalog)
     changed = {u for u in before if before[u].digest != after[u].digest}
     assert changed == {unit, UNIT, "SLQ"}  # the community, its street, the district
+
+
+def test_the_plan_units_task_reports_count_for_every_report(warehouse, tmp_path):
+    """A unit without task reports of its own shows the plan unit's (tasks.task_table)."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, db)
+    catalog = get_plan(PLAN)
+    with duckdb.connect(str(db)) as con:
+        before = unit_inputs(con, catalog)
+        con.execute("UPDATE tasks_status SET _row_hash = _row_hash + 1 WHERE rowid = "
+                    "(SELECT min(rowid) FROM tasks_status WHERE plan_id = ? AND unit_id = ?)",
+                    [PLAN, catalog.plan.org_unit])
+        after = unit_inputs(con, catalog)
+    assert all(before[u].digest != after[u].digest for u in before)
+
+
+def test_coverage_stamp_changes_when_a_ledger_starts_earlier_or_is_emptied(warehouse, tmp_path):
+    """What every unit's measures take from the whole warehouse is in every fingerprint."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, db)
+    with duckdb.connect(str(db)) as con:
+        first = coverage_stamp(con, ["drills", "enterprises"])
+        con.execute("DELETE FROM drills WHERE drill_date = (SELECT min(drill_date) FROM drills)")
+        later = coverage_stamp(con, ["drills", "enterprises"])
+        con.execute("DELETE FROM enterprises")
+        emptied = coverage_stamp(con, ["drills", "enterprises"])
+    assert first["drills"] != later["drills"] and first["enterprises"] == later["enterprises"]
+    assert emptied["enterprises"] != later["enterprises"] and emptied["drills"] == later["drills"]

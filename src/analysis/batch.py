@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 import traceback
 import uuid
@@ -158,17 +159,23 @@ PRELOAD = ("import IPython.display, analysis.context, analysis.review, analysis.
 (about 1.5 s), done while the client is still preparing the plans."""
 
 
+def _load_renderer() -> None:
+    """The renderer and what it loads on first use: papermill, nbclient, nbformat (engines),
+    nbconvert (exporter); 1.5 s of imports."""
+    import analysis.engines
+    import analysis.exporter
+    import analysis.publish  # noqa: F401
+
+
 def _warm_worker() -> None:
-    """On a Dask worker (paths of the worker's own installation): start its kernel in the
-    background, then load the renderer (papermill, nbconvert: 1.5 s) while the kernel starts."""
+    """On a Dask worker (paths of the worker's own installation): start its kernel and load the
+    renderer, both in the background — `client.run` calls this on the worker's event loop, which
+    must stay free for the worker's heartbeats."""
     from analysis.config import ROOT
     from analysis.kernels import KERNEL, warm_up
 
     warm_up(KERNEL, str(ROOT), PRELOAD)
-    # the renderer and what it loads on first use: papermill, nbclient, nbformat (engines), nbconvert (exporter)
-    import analysis.engines
-    import analysis.exporter
-    import analysis.publish  # noqa: F401
+    threading.Thread(target=_load_renderer, name="load-renderer", daemon=True).start()
 
 
 class _Cluster:
@@ -188,7 +195,7 @@ class _Cluster:
 
     def _open(self):
         client, cluster = _client(self.workers, self.scheduler)
-        client.run(_warm_worker)
+        client.run(_warm_worker, on_error="ignore")  # an optimisation: the first report starts a kernel anyway
         return client, cluster
 
     def client(self):
@@ -217,6 +224,8 @@ def _surely_work(plans: list[str], unit_ids: list[str], period: str | None, kind
         return False
     from analysis.publish import report_path
 
+    known = plan_files()
+    plans = [p for p in plans if p in known]  # an unknown plan fails before any rendering
     try:
         q = str(Quarter.parse(period))
     except AnalysisError:
@@ -224,7 +233,7 @@ def _surely_work(plans: list[str], unit_ids: list[str], period: str | None, kind
     return any(not report_path(reports_dir, p, u, q).exists() for p in plans for u in unit_ids)
 
 
-def _plan_jobs(plans: list[str], unit_ids: list[str], check_units: bool, period: str | None, kind: str,
+def _plan_jobs(plans: list[str], unit_ids: list[str], unknown: set[str], period: str | None, kind: str,
                reports_dir: Path, db: Path, force: bool) -> tuple[list, list[Outcome]]:
     """Prepare each plan once; ([(prepared plan, unit id)] to render, outcomes already settled:
     skipped as up to date, or failed — a plan that cannot be prepared, a unit not in the warehouse)."""
@@ -237,7 +246,6 @@ def _plan_jobs(plans: list[str], unit_ids: list[str], check_units: bool, period:
             preps.append(prepare(plan_id, period, kind, reports_dir, db))
         except AnalysisError as e:
             settled.append(Outcome(plan_id, "*", FAILED, error=_message(e)))
-    unknown = set(_unknown(db, unit_ids)) if check_units else set()
     jobs = []
     for prep in preps:
         for unit_id in unit_ids:
@@ -271,11 +279,12 @@ def run_batch(plan: str, period: str | None, units: Sequence[str] | None = None,
     wanted = None if not units or list(units) == ["all"] else list(dict.fromkeys(units))
     unit_ids = assessed_units(db) if wanted is None else wanted
     plans = plan_ids(plan)
+    unknown = set(_unknown(db, unit_ids)) if wanted else set()
     cluster = _Cluster(workers, scheduler)
     try:
-        if _surely_work(plans, unit_ids, period, kind, reports_dir, force):
+        if _surely_work(plans, [u for u in unit_ids if u not in unknown], period, kind, reports_dir, force):
             cluster.open()
-        jobs, settled = _plan_jobs(plans, unit_ids, bool(wanted), period, kind, reports_dir, db, force)
+        jobs, settled = _plan_jobs(plans, unit_ids, unknown, period, kind, reports_dir, db, force)
         result = BatchResult(outcomes=list(settled))
         if on_start:
             on_start(len(jobs), settled)

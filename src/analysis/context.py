@@ -30,6 +30,7 @@ class ReportContext:
     unit_name: str
     quarter: Quarter
     values: pd.DataFrame
+    """Measure values (long form) of the unit and its subordinate units: for readers of the executed notebook."""
     card: pd.DataFrame
     tasks: pd.DataFrame
     accidents: pd.DataFrame

@@ -180,7 +180,9 @@ def warm_up(kernel_name: str, cwd: str, code: str, startup_timeout: float = 60) 
             async def _execute() -> dict:
                 return await kernel.kc.execute(code, silent=True, store_history=False, allow_stdin=False,
                                                reply=True, timeout=startup_timeout)
-            run_sync(_execute)()
+            content = run_sync(_execute)().get("content", {})
+            if content.get("status") != "ok":
+                logger.warning("warm-up code failed in the kernel: %s: %s", content.get("ename"), content.get("evalue"))
         except Exception as e:  # noqa: BLE001 - an optimisation only
             logger.warning("warm kernel could not be prepared in advance: %s", e)
 

@@ -1,9 +1,11 @@
 """Which ledger rows, and so which delivered files, each unit's report reads.
 
-A report for unit U reads only rows of U's subtree (U, its subordinate units and theirs, through
+A report for unit U reads rows of U's subtree (U, its subordinate units and theirs, through
 `org_closure`): its measures, its children's scorecards, accidents and economy figures, reporting
-timeliness and task status all stay inside it. So the rows under U, in the ledgers the plan reads,
-are the report's data inputs. Their digest goes into the report's input fingerprint (a batch
+timeliness and task status stay inside it — except the task reports of the plan's own unit, which
+a unit without reports of its own shows instead, and what the measures take from the whole
+warehouse (`measures.coverage_stamp`, part of every fingerprint). So the rows under U in the
+ledgers the plan reads, plus the plan unit's task reports, are the report's data inputs. Their digest goes into the report's input fingerprint (a batch
 rebuilds a report only when it changed: a street that re-delivers its drills ledger rebuilds its
 own report and those above it, not its neighbours'), and the files that delivered them are the
 provenance the report's footer lists.
@@ -67,12 +69,19 @@ def unit_inputs(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, U
                list_distinct(flatten(list(p.files))) AS files
         FROM per_unit p JOIN org_closure c ON c.descendant_id = p.unit_id
         GROUP BY ALL ORDER BY unit_id, ledger""", {"plan": catalog.plan.id}).fetchall()
+    # a unit without task reports of its own shows the plan unit's (tasks.task_table): every
+    # report reads those rows too
+    n, h, ids = con.execute("""
+        SELECT count(*), coalesce(sum(hash(_row_hash, _file_id)), 0), coalesce(list(DISTINCT _file_id), [])
+        FROM tasks_status WHERE plan_id = ? AND unit_id = ?""", [catalog.plan.id, catalog.plan.org_unit]).fetchone()
+    plan_tasks = (f"plan_tasks:{n}:{h}", set(ids))
     out: dict[str, UnitInputs] = {}
     current, parts_of, files = None, [], set()
     for unit_id, ledger, n, h, ids in [*rows, (None, None, 0, 0, [])]:
         if unit_id != current and current is not None:
+            parts_of.append(plan_tasks[0])
             out[current] = UnitInputs(hashlib.sha256("|".join(parts_of).encode()).hexdigest()[:16],
-                                      tuple(sorted(files)))
+                                      tuple(sorted(files | plan_tasks[1])))
             parts_of, files = [], set()
         current = unit_id
         parts_of.append(f"{ledger}:{n}:{h}")

@@ -95,6 +95,17 @@ def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date | None, da
     return {name: (first, cutoff if first is not None else None) for name, (first, _) in firsts.items()}
 
 
+def coverage_stamp(con: duckdb.DuckDBPyConnection, ledgers: list[str]) -> dict[str, str]:
+    """What `compute_measures` takes from the whole warehouse rather than from a unit's own rows,
+    for these ledgers: whether each holds any row (an empty ledger is unknown, not zero) and
+    where each dated ledger starts (values before it are unknown). A street delivering a ledger
+    for the first time changes every unit's values, so this belongs in every report's fingerprint.
+    The cut-off is left out: it only moves quarters after a report's own period."""
+    coverage = _coverage(con)
+    return {name: f"{fetch_one(con, f'SELECT count(*) > 0 FROM {name}')[0]}:{coverage.get(name, (None,))[0]}"
+            for name in ledgers}
+
+
 def data_cutoff(con: duckdb.DuckDBPyConnection) -> date | None:
     """The latest date in any dated ledger: what the data can speak for."""
     return max((last for _, last in _coverage(con).values() if last is not None), default=None)

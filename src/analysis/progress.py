@@ -276,7 +276,7 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
             status = ACHIEVED if q.q == 4 else ON_TRACK
         elif value == yoy:
             status = BEHIND
-        elif ind.small_numbers and not ind.denominator and not significant_rise(value, yoy):
+        elif ind.small_numbers and not ind.denominator and not significant_rise(num, series.get(q.shift(-4), 0)):
             status, method = BEHIND, "yoy_exact"  # 0 -> 2 accidents is within chance: not 严重滞后
         else:
             status = OFF_TRACK

@@ -35,9 +35,9 @@ from analysis.config import (
 from analysis.errors import ReportError, WarehouseError
 from analysis.kernels import KERNEL, IPCKernelManager
 from analysis.labels import t
-from analysis.lineage import UnitInputs, unit_inputs
+from analysis.lineage import UnitInputs, plan_ledgers, unit_inputs
 from analysis.markup import esc, table
-from analysis.measures import catalog_digest, data_cutoff, materialize
+from analysis.measures import catalog_digest, coverage_stamp, data_cutoff, materialize
 from analysis.periods import Quarter
 from analysis.review import STAGES, review_quarter
 from analysis.site import build_index, pop_summary, write_sidecar
@@ -188,8 +188,9 @@ class Prepared:
     db: Path
     reports_dir: Path
     fingerprint: dict
-    """What all reports share: catalog, notebook, code, reference series, sample flag;
-    `report_fingerprint` adds the unit's data digest and the parameters."""
+    """What all reports share: ledger coverage (`measures.coverage_stamp`), reference series,
+    sample flag, catalog, notebook, code, kind; `report_fingerprint` adds the unit's data digest
+    and the parameters."""
 
     def out(self, unit_id: str) -> Path:
         return report_path(self.reports_dir, self.plan_id, unit_id, self.period, self.kind)
@@ -236,9 +237,11 @@ def _unknown_unit(con, unit_id: str) -> WarehouseError:
 
 def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", reports_dir: Path = REPORTS_DIR,
             db: Path = WAREHOUSE, units: tuple[str, ...] = ()) -> Prepared:
-    """Once per plan (and kind, period): bring the plan's measure cache up to date in the warehouse
-    (a write connection, closed again before any report reads), read the provenance inputs, settle
-    the period and title, write plotly.js once. `units` are checked to exist (WarehouseError)."""
+    """Once per plan (and kind, period): settle the period and title (a quarter after the data
+    cut-off is refused), bring the plan's measure cache up to date in the warehouse (a write
+    connection, closed again before any report reads), trace which rows and files each unit's
+    report reads (`lineage`), work out the shared input fingerprint, write plotly.js once.
+    `units` are checked to exist (WarehouseError)."""
     if kind not in NOTEBOOKS:
         raise ReportError(f"未知的报告类型 / unknown report kind {kind!r}; expected {', '.join(NOTEBOOKS)}")
     if kind == "quarterly" and not period:
@@ -251,27 +254,27 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
         unknown = check_units(con, list(units))
         if unknown:
             raise _unknown_unit(con, unknown[0])
+        cutoff = data_cutoff(con)
+        if kind == "quarterly":
+            q = Quarter.parse(period)
+            if cutoff is not None and q.start > cutoff:
+                raise ReportError(f"评估期 {q.label} 晚于数据截止日 {cutoff:%Y-%m-%d}，台账中还没有这一季度的数据；"
+                                  f"最近可评估的季度为 {Quarter.of(cutoff)} / period {q} starts after the data "
+                                  f"cut-off {cutoff}: no ledger covers it yet")
+            title = t("report.quarterly_title", plan=catalog.plan.title)
+        else:
+            q = Quarter.parse(period) if period else review_quarter(catalog, kind, cutoff)
+            title = t("report.review_title", plan=catalog.plan.title, stage=STAGES[kind])
         materialize(con, catalog)
         files = {r.pop("file_id"): r for r in con.execute(
             "SELECT file_id, ledger, name, sheet, rows, sha256 FROM _files").fetchdf().to_dict("records")}
         lineage = unit_inputs(con, catalog)
-        cutoff = data_cutoff(con)
-        reference = reference_version(con)
-        sample = fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
-    if kind == "quarterly":
-        q = Quarter.parse(period)
-        if cutoff is not None and q.start > cutoff:
-            raise ReportError(f"评估期 {q.label} 晚于数据截止日 {cutoff:%Y-%m-%d}，台账中还没有这一季度的数据；"
-                              f"最近可评估的季度为 {Quarter.of(cutoff)} / period {q} starts after the data "
-                              f"cut-off {cutoff}: no ledger covers it yet")
-        title = t("report.quarterly_title", plan=catalog.plan.title)
-    else:
-        q = Quarter.parse(period) if period else review_quarter(catalog, kind, cutoff)
-        title = t("report.review_title", plan=catalog.plan.title, stage=STAGES[kind])
+        fingerprint = {
+            "coverage": coverage_stamp(con, plan_ledgers(catalog)), "reference": reference_version(con),
+            "sample": fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0,
+            "catalog": catalog_digest(catalog), "notebook": file_digest(NOTEBOOKS_DIR / NOTEBOOKS[kind]),
+            "code": f"{code_version()}:{source_digest()}", "kind": kind}
     plotly_asset(reports_dir)
-    fingerprint = {"reference": reference, "sample": bool(sample), "catalog": catalog_digest(catalog),
-                   "notebook": file_digest(NOTEBOOKS_DIR / NOTEBOOKS[kind]),
-                   "code": f"{code_version()}:{source_digest()}", "kind": kind}
     return Prepared(plan_id, kind, str(q), title, files, lineage, db, reports_dir, fingerprint)
 
 

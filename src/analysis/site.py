@@ -39,8 +39,9 @@ def pop_summary(nb: nbformat.NotebookNode) -> dict | None:
 
 
 FINGERPRINT = "fingerprint"
-"""Sidecar key of the report's input fingerprint (data version, catalog, notebook, code,
-parameters and their digest): a batch skips a report whose fingerprint is unchanged."""
+"""Sidecar key of the report's input fingerprint (`publish.Prepared.report_fingerprint`: the
+digest of the rows its unit's report reads, ledger coverage, reference series, catalog, notebook,
+code, parameters, and their digest): a batch skips a report whose fingerprint is unchanged."""
 
 
 def write_sidecar(html: Path, summary: dict, fingerprint: dict | None = None) -> Path:
