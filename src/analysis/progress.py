@@ -196,11 +196,11 @@ def target_met(direction: str, value: float, target: float) -> bool:
     return value >= target - 1e-9 if direction == "higher" else value <= target + 1e-9
 
 
-def _projection(series: _Quarters, q: Quarter, deadline: date | None) -> float | None:
+def _projection(at: _Quarters, q: Quarter, deadline: date | None) -> float | None:
     """Straight line through the last four quarters' values, extended to the deadline."""
     if deadline is None:
         return None
-    pts = [(i, series.get(q.shift(-i))) for i in range(4)]
+    pts = [(i, at.get(q.shift(-i))) for i in range(4)]
     pts = [(-i, v) for i, v in pts if not math.isnan(v)]
     if len(pts) < 2:
         return None
@@ -217,12 +217,12 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
         series = indicator_series(ind, catalog, values, unit_id)
     plan = catalog.plan
     kind = ind.target.kind
-    series = _Quarters(series)
-    value, num, den = series.get(q), series.get(q, 0), series.get(q, 1)
+    at = _Quarters(series)
+    value, num, den = at.get(q), at.get(q, 0), at.get(q, 1)
 
     bl = ind.target.baseline
     base_q = Quarter.parse(bl.period) if bl and bl.period else Quarter.of(plan.period.start).shift(-1)
-    baseline = bl.value if bl and bl.value is not None else series.get(base_q)
+    baseline = bl.value if bl and bl.value is not None else at.get(base_q)
     if kind == TargetKind.cumulative_count:
         baseline = 0.0 if bl is None or bl.value is None else baseline
     base_date = base_q.end
@@ -238,7 +238,7 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
     # start of the current phase: the previous phase's deadline (its actual value), else the baseline
     if prev_phase is not None and prev_phase.by < q.end:
         start_q = Quarter.of(prev_phase.by)
-        start_date, start_value = prev_phase.by, series.get(start_q)
+        start_date, start_value = prev_phase.by, at.get(start_q)
         if math.isnan(start_value):
             start_value = _target_level(ind, prev_phase.value, baseline)
     else:
@@ -254,8 +254,8 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
             if abs(gap) > 1e-12 and not math.isnan(value):
                 completion = (value - start_value) / gap
 
-    yoy = series.get(q.shift(-4))
-    prev = series.get(q.shift(-1))
+    yoy = at.get(q.shift(-4))
+    prev = at.get(q.shift(-1))
     ci_low = ci_high = None
     small = False
     if ind.small_numbers and not math.isnan(num):
@@ -276,7 +276,7 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
             status = ACHIEVED if q.q == 4 else ON_TRACK
         elif value == yoy:
             status = BEHIND
-        elif ind.small_numbers and not ind.denominator and not significant_rise(num, series.get(q.shift(-4), 0)):
+        elif ind.small_numbers and not ind.denominator and not significant_rise(num, at.get(q.shift(-4), 0)):
             status, method = BEHIND, "yoy_exact"  # 0 -> 2 accidents is within chance: not 严重滞后
         else:
             status = OFF_TRACK
@@ -305,7 +305,7 @@ def assess(ind: Indicator, catalog: Catalog, values: pd.DataFrame, unit_id: str,
         else:
             status = band(ratio)
 
-    projected = _projection(series, q, target_by) if kind not in (
+    projected = _projection(at, q, target_by) if kind not in (
         TargetKind.none_allowed, TargetKind.year_on_year_decline) else None
     likely = None if projected is None or target is None else target_met(ind.direction, projected, target)
     if status == ACHIEVED and likely is None:
