@@ -6,21 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from analysis.accidents import accident_frame
 from analysis.catalog import Catalog, get_plan
-from analysis.config import SAMPLE_MARK, WAREHOUSE
+from analysis.config import WAREHOUSE
 from analysis.errors import WarehouseError
-from analysis.measures import catalog_digest, compute_measures, data_version, load_values
+from analysis.measures import cache_is_current, compute_measures, load_values
 from analysis.periods import Quarter
 from analysis.progress import empty_series, scorecard, unit_series
 from analysis.quality import cross_section_outliers, missing_denominators, reporting
 from analysis.ranking import composite, unit_cards, weights
 from analysis.reference import stored_rates
 from analysis.tasks import task_table
-from analysis.warehouse import connect, fetch_one
+from analysis.warehouse import connect, fetch_one, holds_sample
 
 
 @dataclass
@@ -60,7 +59,7 @@ class ReportContext:
             tasks = task_table(con, catalog, unit, q)
             accidents = accident_frame(con, q, [unit, *children["unit_id"]])
             report_rates = reporting(con, unit, q, Quarter(q.year, 1))
-            is_sample = fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
+            is_sample = holds_sample(con)
             national = stored_rates(con)
         series = unit_series(catalog, values[values["unit_id"] == unit]).get(unit, {})
         card = scorecard(catalog, values, unit, q, series)
@@ -95,12 +94,7 @@ def measure_values(con, catalog: Catalog, units: list[str] | None = None) -> pd.
     """The values of `units` (a report asks for its unit and the subordinate units, all it reads,
     so a province-sized cache is not loaded whole for each report), or of every unit (None).
     Cached values when current, else computed now (read-only: nothing is stored)."""
-    try:
-        have = fetch_one(con, "SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
-                         [catalog.plan.id])
-    except duckdb.CatalogException:  # no cache table before the first publish
-        have = None
-    if have == (catalog_digest(catalog), data_version(con)):
+    if cache_is_current(con, catalog):
         return load_values(con, catalog.plan.id, units)
     values = compute_measures(con, catalog)
     return values if units is None else values[values["unit_id"].isin(units)].reset_index(drop=True)

@@ -158,16 +158,23 @@ def data_version(con: duckdb.DuckDBPyConnection) -> str:
     return f"{n}:{mx}:{last}"
 
 
+def cache_is_current(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> bool:
+    """The plan's stored measure values were computed from this catalog and this data."""
+    try:
+        have = fetch_one(con, "SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
+                         [catalog.plan.id])
+    except duckdb.CatalogException:  # no cache table before the first publish
+        return False
+    return have == (catalog_digest(catalog), data_version(con))
+
+
 def materialize(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> bool:
     """Store the plan's measure values in `measure_values` unless already current; True if computed."""
     con.execute("""CREATE TABLE IF NOT EXISTS measure_values (plan_id VARCHAR, measure VARCHAR,
         "window" VARCHAR, unit_id VARCHAR, period VARCHAR, value DOUBLE)""")
     con.execute("""CREATE TABLE IF NOT EXISTS _measure_cache (plan_id VARCHAR PRIMARY KEY,
         catalog_digest VARCHAR, data_version VARCHAR, computed_at TIMESTAMP)""")
-    stamp = (catalog_digest(catalog), data_version(con))
-    have = fetch_one(con, "SELECT catalog_digest, data_version FROM _measure_cache WHERE plan_id = ?",
-                       [catalog.plan.id])
-    if have == stamp:
+    if cache_is_current(con, catalog):
         return False
     values = compute_measures(con, catalog)
     values.insert(0, "plan_id", catalog.plan.id)
@@ -178,7 +185,8 @@ def materialize(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> bool:
         # sorted by unit, so a report's few units are read from a few row groups (zone maps): 14 -> 2 ms
         con.execute("INSERT INTO measure_values SELECT * FROM _mv ORDER BY unit_id, measure, \"window\", period")
         con.unregister("_mv")
-        con.execute("INSERT OR REPLACE INTO _measure_cache VALUES (?, ?, ?, now())", [catalog.plan.id, *stamp])
+        con.execute("INSERT OR REPLACE INTO _measure_cache VALUES (?, ?, ?, now())",
+                    [catalog.plan.id, catalog_digest(catalog), data_version(con)])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
