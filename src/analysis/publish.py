@@ -28,7 +28,6 @@ from analysis.config import (
     PACKAGE_DIR,
     REPORTS_DIR,
     ROOT,
-    SAMPLE_MARK,
     TEMPLATES_DIR,
     WAREHOUSE,
 )
@@ -41,7 +40,7 @@ from analysis.measures import catalog_digest, coverage_stamp, data_cutoff, mater
 from analysis.periods import Quarter
 from analysis.review import STAGES, review_quarter
 from analysis.site import build_index, pop_summary, write_sidecar
-from analysis.warehouse import connect, ensure_schema, fetch_one
+from analysis.warehouse import connect, ensure_schema, fetch_one, holds_sample
 
 if TYPE_CHECKING:
     import nbformat
@@ -271,7 +270,7 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
         lineage = unit_inputs(con, catalog)
         fingerprint = {
             "coverage": coverage_stamp(con, plan_ledgers(catalog)), "reference": reference_version(con),
-            "sample": fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0,
+            "sample": holds_sample(con),
             "catalog": catalog_digest(catalog), "notebook": file_digest(NOTEBOOKS_DIR / NOTEBOOKS[kind]),
             "code": f"{code_version()}:{source_digest()}", "kind": kind}
     plotly_asset(reports_dir)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.config import WAREHOUSE
+from analysis.config import SAMPLE_MARK, WAREHOUSE
 from analysis.errors import LedgerError, WarehouseError
 from analysis.intake import (
     PROBLEM_CAP,
@@ -49,6 +49,11 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     so results are always read to the end.)"""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
+
+
+def holds_sample(con: duckdb.DuckDBPyConnection) -> bool:
+    """The warehouse holds the fictional sample (its root unit is marked SAMPLE_MARK): reports say so."""
+    return fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
 
 
 @contextlib.contextmanager
