@@ -5,11 +5,20 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pytest
 
 from analysis.catalog import Catalog, get_plan
 from analysis.lineage import plan_ledgers, unit_inputs
 from analysis.measures import coverage_stamp
 from tests.conftest import PLAN, UNIT
+
+
+@pytest.fixture
+def warehouse_copy(warehouse, tmp_path):
+    """A private copy of the session warehouse, for a test that writes to it."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, db)
+    return db
 
 
 def _files(con) -> dict[str, int]:
@@ -38,11 +47,9 @@ def test_a_street_reads_its_own_files_and_the_district_reads_all(warehouse):
     assert len({inputs[s].digest for s in streets}) == len(streets)
 
 
-def test_a_changed_row_changes_its_units_digests_only(warehouse, tmp_path):
-    db = tmp_path / "w.duckdb"
-    shutil.copy(warehouse, db)
+def test_a_changed_row_changes_its_units_digests_only(warehouse_copy):
     catalog = get_plan(PLAN)
-    with duckdb.connect(str(db)) as con:
+    with duckdb.connect(str(warehouse_copy)) as con:
         before = unit_inputs(con, catalog)
         unit = con.execute(f"SELECT unit_id FROM drills WHERE unit_id LIKE '{UNIT}-%' LIMIT 1").fetchone()[0]
         con.execute("UPDATE drills SET participants = participants + 1, _row_hash = _row_hash + 1 "
@@ -52,12 +59,10 @@ def test_a_changed_row_changes_its_units_digests_only(warehouse, tmp_path):
     assert changed == {unit, UNIT, "SLQ"}  # the community, its street, the district
 
 
-def test_the_plan_units_task_reports_count_for_every_report(warehouse, tmp_path):
+def test_the_plan_units_task_reports_count_for_every_report(warehouse_copy):
     """A unit without task reports of its own shows the plan unit's (tasks.task_table)."""
-    db = tmp_path / "w.duckdb"
-    shutil.copy(warehouse, db)
     catalog = get_plan(PLAN)
-    with duckdb.connect(str(db)) as con:
+    with duckdb.connect(str(warehouse_copy)) as con:
         before = unit_inputs(con, catalog)
         con.execute("UPDATE tasks_status SET _row_hash = _row_hash + 1 WHERE rowid = "
                     "(SELECT min(rowid) FROM tasks_status WHERE plan_id = ? AND unit_id = ?)",
@@ -66,11 +71,9 @@ def test_the_plan_units_task_reports_count_for_every_report(warehouse, tmp_path)
     assert all(before[u].digest != after[u].digest for u in before)
 
 
-def test_coverage_stamp_changes_when_a_ledger_starts_earlier_or_is_emptied(warehouse, tmp_path):
+def test_coverage_stamp_changes_when_a_ledger_starts_earlier_or_is_emptied(warehouse_copy):
     """What every unit's measures take from the whole warehouse is in every fingerprint."""
-    db = tmp_path / "w.duckdb"
-    shutil.copy(warehouse, db)
-    with duckdb.connect(str(db)) as con:
+    with duckdb.connect(str(warehouse_copy)) as con:
         first = coverage_stamp(con, ["drills", "enterprises"])
         con.execute("DELETE FROM drills WHERE drill_date = (SELECT min(drill_date) FROM drills)")
         later = coverage_stamp(con, ["drills", "enterprises"])
