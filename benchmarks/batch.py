@@ -103,7 +103,7 @@ def batch(args: list[str]) -> tuple[float, TreeMemory]:
 def setup(folder: Path, plan: str, period: str) -> tuple[Path, dict]:
     """The province sample ingested into folder/warehouse.duckdb (reused when present), the plan's
     measures materialized; the setup timings."""
-    from analysis.publish import prepare
+    from analysis.publish.pipeline import prepare
 
     db, sample = folder / "warehouse.duckdb", folder / "sample"
     times = {}

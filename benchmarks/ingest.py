@@ -82,7 +82,7 @@ def generate(folder: Path, rows: int) -> Path:
 
 
 def product(folder: Path, db: Path) -> dict:
-    from analysis.warehouse import ingest
+    from analysis.store.warehouse import ingest
 
     summaries = ingest([folder], db=db)
     return {"rows": sum(s.imported for s in summaries if s.ledger == "personnel_training")}
@@ -93,7 +93,7 @@ def baseline(folder: Path, db: Path, sink: str) -> dict:
     required values, keys and references, then store."""
     import pandas as pd
 
-    from analysis.ledgers import LEDGERS, TRAINING_ROLES
+    from analysis.intake.ledgers import LEDGERS, TRAINING_ROLES
 
     ledger = LEDGERS["personnel_training"]
     units = pd.read_csv(folder / "org_units.csv", dtype=str)["单位代码"]
@@ -170,10 +170,10 @@ def add_other_ledgers(db: Path) -> None:
 def time_measures(db: Path) -> tuple[int, int, int, float]:
     """(measures, units, quarters, seconds) for the quanfu catalog, its period stretched to start
     in 2023 so that the grid runs 2021Q1–2026Q4: 24 quarters."""
-    from analysis.catalog import Period, load_plan
     from analysis.config import PLANS_DIR
-    from analysis.measures import compute_measures, needed, plan_quarters
-    from analysis.warehouse import connect
+    from analysis.method.measures import compute_measures, needed, plan_quarters
+    from analysis.plans.catalog import Period, load_plan
+    from analysis.store.warehouse import connect
 
     catalog = load_plan(PLANS_DIR / "quanfu_2024_2026.yaml")
     period = Period(start=date(2023, 1, 1), end=catalog.plan.period.end)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.publish import publish
-from analysis.reference import load_reference, store
-from analysis.sample import generate_sample
-from analysis.warehouse import connect, ingest
+from analysis.publish.pipeline import publish
+from analysis.sample.generator import generate_sample
+from analysis.store.reference import load_reference, store
+from analysis.store.warehouse import connect, ingest
 
 PLAN = "quanfu_2024_2026"
 UNIT = "SLQ-QF"
@@ -49,7 +49,7 @@ KINDS = ("quarterly", "midterm", "final")
 @pytest.fixture(scope="session")
 def all_reports(warehouse, reports_dir) -> dict[tuple[str, str], Path]:
     """Every plan catalog × report kind, published once (quarterlies for PERIOD)."""
-    from analysis.catalog import plan_files
+    from analysis.plans.catalog import plan_files
 
     return {(plan, kind): publish(plan, None, PERIOD if kind == "quarterly" else None, kind,
                                   reports_dir=reports_dir, db=warehouse)

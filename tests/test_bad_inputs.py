@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.warehouse import ingest, table_fingerprint, validate
+from analysis.store.warehouse import ingest, table_fingerprint, validate
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "bad" / "ledgers"

@@ -16,12 +16,12 @@ import papermill as pm
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from analysis.batch import FAILED, PUBLISHED, SKIPPED, assessed_units, run_batch
-from analysis.engines import WARM
-from analysis.kernels import shutdown_warm_kernels, warm_kernel_pids
-from analysis.publish import publish, report_path
-from analysis.site import read_fingerprint
-from analysis.warehouse import ingest
+from analysis.publish.batch import FAILED, PUBLISHED, SKIPPED, assessed_units, run_batch
+from analysis.publish.engines import WARM
+from analysis.publish.kernels import shutdown_warm_kernels, warm_kernel_pids
+from analysis.publish.pipeline import publish, report_path
+from analysis.report.site import read_fingerprint
+from analysis.store.warehouse import ingest
 from tests.conftest import PERIOD, PLAN
 
 pytestmark = pytest.mark.slow
@@ -156,7 +156,7 @@ def test_dead_kernel_is_replaced(tmp_path):
 
 
 def test_province_layout_is_deterministic_and_province_sized():
-    from analysis.sample import DISTRICT_ID, province_layout
+    from analysis.sample.generator import DISTRICT_ID, province_layout
 
     a, b = province_layout(), province_layout()
     assert a.streets == b.streets and a.middle == b.middle

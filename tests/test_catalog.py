@@ -12,9 +12,9 @@ import duckdb
 import pytest
 
 from analysis import config
-from analysis.catalog import Catalog, get_plan, load_plan, plan_files
 from analysis.errors import CatalogError
-from analysis.ledgers import LEDGERS
+from analysis.intake.ledgers import LEDGERS
+from analysis.plans.catalog import Catalog, get_plan, load_plan, plan_files
 
 QUANFU = config.PLANS_DIR / "quanfu_2024_2026.yaml"
 SEED = Path(config.ROOT).parent / "shared" / "seeds" / "000_8f86dce21590bf7c.txt"
@@ -347,7 +347,7 @@ def test_death_rate_denominators(catalog: Catalog):
 
 
 def test_catalog_sql_runs_in_warehouse_schema(catalog: Catalog):
-    from analysis.measures import check_sql
+    from analysis.method.measures import check_sql
 
     assert check_sql(catalog) == []
 

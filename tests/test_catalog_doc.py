@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis.catalog import load_plan
-from analysis.context import ReportContext
-from analysis.measures import check_sql
+from analysis.method.measures import check_sql
+from analysis.plans.catalog import load_plan
+from analysis.report.context import ReportContext
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "catalog.md"
 
@@ -30,7 +30,7 @@ def test_example_validates_and_uses_every_target_kind(plans_dir):
     [path] = plans_dir.glob("*.yaml")
     catalog = load_plan(path)
     assert check_sql(catalog) == []
-    from analysis.catalog import TargetKind
+    from analysis.plans.catalog import TargetKind
 
     used = {i.target.kind for i in catalog.indicators}
     assert used == set(TargetKind) - {TargetKind.at_most}  # at_most is at_least mirrored
@@ -38,7 +38,7 @@ def test_example_validates_and_uses_every_target_kind(plans_dir):
 
 def test_example_publishes_through_the_notebook(plans_dir, warehouse, tmp_path, monkeypatch):
     monkeypatch.setenv("ANALYSIS_PLANS_DIR", str(plans_dir))
-    from analysis.publish import publish
+    from analysis.publish.pipeline import publish
 
     html = publish("example_town_2024_2026", None, "2025Q3", "quarterly", reports_dir=tmp_path, db=warehouse)
     text = html.read_text(encoding="utf-8")

@@ -3,7 +3,7 @@
 import pytest
 
 from analysis.config import NOTEBOOKS_DIR
-from analysis.publish import execute
+from analysis.publish.pipeline import execute
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analysis.warehouse import connect, fetch_one, ingest, table_fingerprint
+from analysis.store.warehouse import connect, fetch_one, ingest, table_fingerprint
 
 pytestmark = pytest.mark.slow
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analysis.excel_templates import data_dictionary, write_template
-from analysis.intake import parse_bool, parse_date, parse_number, read_ledger_file
-from analysis.ledgers import LEDGERS
+from analysis.intake.ledgers import LEDGERS
+from analysis.intake.readers import parse_bool, parse_date, parse_number, read_ledger_file
+from analysis.intake.templates import data_dictionary, write_template
 
 ROOT = Path(__file__).resolve().parents[1]
 

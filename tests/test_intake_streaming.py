@@ -9,10 +9,11 @@ from datetime import date
 import pyarrow
 import pytest
 
-from analysis import csvstream, intake
-from analysis.intake import read_ledger_file
-from analysis.ledgers import Column
-from analysis.warehouse import IngestRejected, ingest, validate
+from analysis.intake import csvstream
+from analysis.intake import readers as intake
+from analysis.intake.ledgers import Column
+from analysis.intake.readers import read_ledger_file
+from analysis.store.warehouse import IngestRejected, ingest, validate
 
 HEADER = "演练编号,所属社区/村或街道代码,单位统一编码,演练日期,演练类型,是否“四不”演练,参演人数\n"
 

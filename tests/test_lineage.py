@@ -7,9 +7,9 @@ import shutil
 import duckdb
 import pytest
 
-from analysis.catalog import Catalog, get_plan
-from analysis.lineage import plan_ledgers, unit_inputs
-from analysis.measures import coverage_stamp
+from analysis.method.measures import coverage_stamp
+from analysis.plans.catalog import Catalog, get_plan
+from analysis.publish.lineage import plan_ledgers, unit_inputs
 from tests.conftest import PLAN, UNIT
 
 

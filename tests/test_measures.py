@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.catalog import Catalog
-from analysis.measures import compute_measures
-from analysis.progress import indicator_frame
-from analysis.quality import zscores
-from analysis.ranking import composite, funnel_limits
-from analysis.warehouse import build_org_closure, ensure_schema
+from analysis.method.measures import compute_measures
+from analysis.method.progress import indicator_frame
+from analysis.method.quality import zscores
+from analysis.method.ranking import composite, funnel_limits
+from analysis.plans.catalog import Catalog
+from analysis.store.warehouse import build_org_closure, ensure_schema
 
 UNITS = [("D", "区", None, "区县"), ("S", "街道", "D", "街道"), ("C1", "一社区", "S", "社区"), ("C2", "二社区", "S", "社区")]
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from analysis.context import ReportContext
-from analysis.narrative import draft
+from analysis.report.context import ReportContext
+from analysis.report.narrative import draft
 from tests.conftest import PERIOD, PLAN, UNIT
 
 pytestmark = pytest.mark.slow

@@ -5,9 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.catalog import Catalog
-from analysis.periods import Quarter
-from analysis.progress import assess, poisson_interval, significant_rise
+from analysis.method.progress import assess, poisson_interval, significant_rise
+from analysis.plans.catalog import Catalog
+from analysis.plans.periods import Quarter
 
 
 def make_catalog(target: dict, direction="higher", window="quarter", dated=False, denominator=True) -> Catalog:

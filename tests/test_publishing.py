@@ -7,10 +7,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis.catalog import get_plan
 from analysis.errors import ReportError
-from analysis.publish import publish
-from analysis.warehouse import ingest
+from analysis.plans.catalog import get_plan
+from analysis.publish.pipeline import publish
+from analysis.store.warehouse import ingest
 from tests.conftest import PERIOD, PLAN, UNIT
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from html import unescape
 import pandas as pd
 import pytest
 
-from analysis.ledgers import LEDGERS
+from analysis.intake.ledgers import LEDGERS
 from tests.conftest import PERIOD, PLAN, UNIT
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from analysis.catalog import plan_files
+from analysis.plans.catalog import plan_files
 from tests.conftest import KINDS
 
 pytestmark = pytest.mark.slow

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.catalog import Catalog, load_plan, plan_files
-from analysis.ledgers import KEY_ROLES, LEDGERS
-from analysis.sample import (
+from analysis.intake.ledgers import KEY_ROLES, LEDGERS
+from analysis.plans.catalog import Catalog, load_plan, plan_files
+from analysis.sample.generator import (
     BASELINE_START,
     CSV_LEDGERS,
     DATA_END,
@@ -387,7 +387,7 @@ def test_repository_catalogs_are_reported(ledgers):
 
 def test_files_pass_the_real_intake(sample):
     """The ingest reads the files without a single problem (one file of each kind)."""
-    from analysis.intake import read_ledger_file
+    from analysis.intake.readers import read_ledger_file
 
     picks = [sample / "org_units.xlsx", sample / "accidents.xlsx",
              *(sample / f"{n}__SLQ-NY.csv" for n in CSV_LEDGERS)]

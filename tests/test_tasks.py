@@ -6,10 +6,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analysis.catalog import Catalog
-from analysis.periods import Quarter
-from analysis.tasks import task_table
-from analysis.warehouse import ensure_schema
+from analysis.method.tasks import task_table
+from analysis.plans.catalog import Catalog
+from analysis.plans.periods import Quarter
+from analysis.store.warehouse import ensure_schema
 
 
 @pytest.fixture

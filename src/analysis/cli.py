@@ -50,7 +50,7 @@ def sample(out: Annotated[Path, typer.Option(help="输出目录")] = SAMPLE_DIR,
                help="district（示例区，默认）或 province（示例省：约16个市、1800个街道/镇，供批量生成压力测试）")
            ] = "district") -> None:
     """生成虚构示例区的台账文件（确定性） / write the fictional sample district's ledgers."""
-    from analysis.sample import SCALES, generate_sample
+    from analysis.sample.generator import SCALES, generate_sample
 
     if scale not in SCALES:
         err.print(f"[red]--scale 须为 {' 或 '.join(SCALES)} / --scale must be one of {', '.join(SCALES)}[/]")
@@ -63,7 +63,7 @@ def sample(out: Annotated[Path, typer.Option(help="输出目录")] = SAMPLE_DIR,
 def templates(out: Annotated[Path, typer.Option(help="输出目录")] = DATA_DIR / "templates",
               dictionary: Annotated[Path | None, typer.Option(help="同时写出数据字典 Markdown")] = None) -> None:
     """生成各台账的空白 Excel 填报模板 / write blank Excel templates, one per ledger."""
-    from analysis.excel_templates import data_dictionary, write_templates
+    from analysis.intake.templates import data_dictionary, write_templates
 
     files = write_templates(out)
     console.print(f"已生成 {len(files)} 个填报模板 → {out}")
@@ -76,7 +76,7 @@ def _print_problems(problems, report: Path | None = None, total: int | None = No
     """A table on a terminal; one `file:sheet:row:column` line per problem otherwise (grep-able
     logs); optionally the problems as a UTF-8 CSV a clerk can open in Excel. `total` counts also
     the problems beyond the first PROBLEM_CAP of a sheet, which are not kept."""
-    from analysis.intake import PROBLEM_CAP
+    from analysis.intake.readers import PROBLEM_CAP
 
     total = len(problems) if total is None else total
     if report:
@@ -123,7 +123,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或�
              ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None,
              report: ReportOption = None) -> None:
     """只校验不写入，列出全部问题 / dry run: list every problem, write nothing."""
-    from analysis.warehouse import validate as run
+    from analysis.store.warehouse import validate as run
 
     try:
         with _row_progress("校验 / checking") as progress:
@@ -143,8 +143,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目�
            ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None,
            report: ReportOption = None) -> None:
     """校验并在一个事务中导入数据仓库（全部成功或全部不写） / validate, then load all-or-nothing."""
-    from analysis.warehouse import IngestRejected
-    from analysis.warehouse import ingest as run
+    from analysis.store.warehouse import IngestRejected
+    from analysis.store.warehouse import ingest as run
 
     try:
         with _row_progress("导入 / loading") as progress:
@@ -166,7 +166,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目�
 @plans_app.command("list")
 def plans_list() -> None:
     """列出全部规划目录 / list plan catalogs."""
-    from analysis.catalog import load_plan, plan_files
+    from analysis.plans.catalog import load_plan, plan_files
 
     files = plan_files()
     tbl = Table("plan", "规划", "层级", "规划期", "指标", "任务", title=t("cli.plans_header", n=len(files)))
@@ -185,8 +185,8 @@ def plans_list() -> None:
 @plans_app.command("check")
 def plans_check(files: Annotated[list[Path], typer.Argument(help="规划目录 YAML 文件")]) -> None:
     """校验规划目录文件，列出全部问题 / validate catalog files, every problem at once."""
-    from analysis.catalog import load_plan
-    from analysis.measures import check_sql
+    from analysis.method.measures import check_sql
+    from analysis.plans.catalog import load_plan
 
     bad = 0
     for f in files:
@@ -206,7 +206,7 @@ def plans_check(files: Annotated[list[Path], typer.Argument(help="规划目录 Y
 
 
 def _publish(plan: str, unit: str | None, period: str | None, kind: str, out: Path, db: Path) -> None:
-    from analysis.publish import publish
+    from analysis.publish.pipeline import publish
 
     try:
         with console.status(f"正在生成 {plan} · {unit or '规划所属单位'} · {period or kind} …"):
@@ -261,7 +261,7 @@ def batch(plan: Annotated[str, typer.Option(help="规划 id，或 all（全部�
           out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
           db: DbOption = WAREHOUSE) -> None:
     """批量生成全部单位的报告（Dask 并行、常驻内核、可续跑） / publish every unit's report on Dask."""
-    from analysis.batch import FAILED, PUBLISHED, SKIPPED, run_batch
+    from analysis.publish.batch import FAILED, PUBLISHED, SKIPPED, run_batch
 
     ids = [u for item in units or [] for u in item.replace(",", " ").split()] or None
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
@@ -311,8 +311,8 @@ def batch(plan: Annotated[str, typer.Option(help="规划 id，或 all（全部�
 def reference(path: Annotated[Path | None, typer.Argument(help="参考数据 CSV（默认 data/reference/china_national_safety.csv）")] = None,
               db: DbOption = WAREHOUSE) -> None:
     """导入全国参考数据（国家统计公报等，含来源） / load the published national reference figures."""
-    from analysis.reference import REFERENCE_FILE, load_reference, store
-    from analysis.warehouse import connect
+    from analysis.store.reference import REFERENCE_FILE, load_reference, store
+    from analysis.store.warehouse import connect
 
     try:
         ref = load_reference(path or REFERENCE_FILE)

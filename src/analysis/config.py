@@ -20,7 +20,7 @@ REPORTS_DIR = ROOT / "reports"
 ASSETS_DIRNAME = "assets"
 
 LABELS_DIR = PACKAGE_DIR / "labels"
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = PACKAGE_DIR / "report" / "templates"
 
 SAMPLE_SEED = 20240328
 """Seed of the fictional sample district (the date seed 000 was issued)."""

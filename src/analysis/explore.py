@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import plotly.express as px
 
-from analysis.catalog import get_plan, plan_files
 from analysis.config import WAREHOUSE
-from analysis.context import measure_values
-from analysis.progress import indicator_frame
-from analysis.warehouse import connect
+from analysis.method.progress import indicator_frame
+from analysis.plans.catalog import get_plan, plan_files
+from analysis.report.context import measure_values
+from analysis.store.warehouse import connect
 
 
 def sql(query: str, params: list | None = None, db: Path = WAREHOUSE) -> pd.DataFrame:
@@ -56,7 +56,7 @@ def indicators(plan: str, db: Path = WAREHOUSE) -> pd.DataFrame:
 
 def enterprises_by(column: str, unit: str | None = None, db: Path = WAREHOUSE) -> pd.DataFrame:
     """Active enterprises counted by a column of the enterprises ledger (e.g. industry), under a unit."""
-    from analysis.ledgers import LEDGERS
+    from analysis.intake.ledgers import LEDGERS
 
     if column not in {c.name for c in LEDGERS["enterprises"].columns}:
         raise ValueError(f"not an enterprises column: {column}")

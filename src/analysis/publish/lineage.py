@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from analysis.catalog import Catalog
-from analysis.ledgers import LEDGERS
+from analysis.intake.ledgers import LEDGERS
+from analysis.plans.catalog import Catalog
 
 REPORT_LEDGERS = ("org_units", "accidents", "economy", "tasks_status")
 """Read by every report whatever its plan: unit names, the accident section and the rates'

@@ -8,13 +8,13 @@ from datetime import date
 
 import pandas as pd
 
-from analysis import charts
-from analysis.catalog import Catalog, TargetKind
-from analysis.context import ReportContext
 from analysis.labels import group
-from analysis.markup import esc, fmt_date, fmt_value, note, section, status_badge, table
-from analysis.periods import Quarter
-from analysis.progress import STATUSES, target_met
+from analysis.method.progress import STATUSES, target_met
+from analysis.plans.catalog import Catalog, TargetKind
+from analysis.plans.periods import Quarter
+from analysis.report import charts
+from analysis.report.context import ReportContext
+from analysis.report.markup import esc, fmt_date, fmt_value, note, section, status_badge, table
 
 STAGES = {"midterm": "中期评估", "final": "总结评估"}
 

@@ -21,7 +21,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from analysis.labels import group
-from analysis.periods import Quarter
+from analysis.plans.periods import Quarter
 
 LABEL_WIDTH = 18
 """Characters per line of an indicator name beside a bar."""

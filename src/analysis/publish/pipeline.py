@@ -3,7 +3,7 @@ into a static, offline HTML page (no input code, plotly.js from reports/assets/,
 
 Prepare once, render many: `prepare` does what all reports of a plan share (measures, provenance
 inputs, input fingerprint), `render` makes one unit's report. `publish` is one prepare and one
-render; `analysis.batch` is one prepare per plan and many renders on Dask workers."""
+render; `analysis.publish.batch` is one prepare per plan and many renders on Dask workers."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import duckdb
 import pandas as pd
 
 from analysis import __version__
-from analysis.catalog import get_plan
 from analysis.config import (
     ASSETS_DIRNAME,
     NOTEBOOKS_DIR,
@@ -32,15 +31,16 @@ from analysis.config import (
     WAREHOUSE,
 )
 from analysis.errors import ReportError, WarehouseError
-from analysis.kernels import KERNEL, IPCKernelManager
 from analysis.labels import t
-from analysis.lineage import UnitInputs, plan_ledgers, unit_inputs
-from analysis.markup import esc, table
-from analysis.measures import catalog_digest, coverage_stamp, data_cutoff, materialize
-from analysis.periods import Quarter
-from analysis.review import STAGES, review_quarter
-from analysis.site import build_index, pop_summary, write_sidecar
-from analysis.warehouse import connect, ensure_schema, fetch_one, holds_sample
+from analysis.method.measures import catalog_digest, coverage_stamp, data_cutoff, materialize
+from analysis.plans.catalog import get_plan
+from analysis.plans.periods import Quarter
+from analysis.publish.kernels import KERNEL, IPCKernelManager
+from analysis.publish.lineage import UnitInputs, plan_ledgers, unit_inputs
+from analysis.report.markup import esc, table
+from analysis.report.review import STAGES, review_quarter
+from analysis.report.site import build_index, pop_summary, write_sidecar
+from analysis.store.warehouse import connect, ensure_schema, fetch_one, holds_sample
 
 if TYPE_CHECKING:
     import nbformat
@@ -80,7 +80,7 @@ def execute(notebook: str, parameters: dict, output: Path, engine: str | None = 
     import papermill as pm  # papermill, nbclient and nbformat load only where reports are rendered
     from nbclient.exceptions import DeadKernelError
 
-    import analysis.engines  # noqa: F401 - registers the warm engine with papermill
+    import analysis.publish.engines  # noqa: F401 - registers the warm engine with papermill
 
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -118,7 +118,9 @@ def provenance_html(nb: nbformat.NotebookNode, inputs: list[dict], generated: da
 def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[dict],
                 reports_dir: Path = REPORTS_DIR) -> Path:
     """nbconvert with the report template; input cells and prompts hidden."""
-    from analysis.exporter import exporter  # nbconvert loads only where reports are rendered
+    from analysis.publish.exporter import (
+        exporter,  # nbconvert loads only where reports are rendered
+    )
 
     exporter = exporter()
     css = report_css()

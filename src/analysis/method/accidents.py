@@ -8,8 +8,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.periods import Quarter
-from analysis.progress import SMALL_COUNT, poisson_interval
+from analysis.method.progress import SMALL_COUNT, poisson_interval
+from analysis.plans.periods import Quarter
 
 RATES = {
     # id: (name, deaths filter, denominator column, factor, unit, denominator aggregation)

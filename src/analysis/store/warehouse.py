@@ -21,7 +21,8 @@ import duckdb
 
 from analysis.config import SAMPLE_MARK, WAREHOUSE
 from analysis.errors import LedgerError, WarehouseError
-from analysis.intake import (
+from analysis.intake.ledgers import LEDGERS, Ledger
+from analysis.intake.readers import (
     PROBLEM_CAP,
     Batch,
     Problem,
@@ -30,7 +31,6 @@ from analysis.intake import (
     key_header,
     open_ledger_file,
 )
-from analysis.ledgers import LEDGERS, Ledger
 
 META_COLUMNS = "_file_id BIGINT, _row BIGINT, _row_hash UBIGINT"
 INTAKE_MEMORY = "1GB"

@@ -10,8 +10,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.catalog import Catalog
-from analysis.periods import Quarter, quarter_range
+from analysis.plans.catalog import Catalog
+from analysis.plans.periods import Quarter, quarter_range
 
 Z_LIMIT = 3.0
 MODIFIED_Z_LIMIT = 3.5

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.accidents import accident_frame
-from analysis.catalog import Catalog, get_plan
 from analysis.config import WAREHOUSE
 from analysis.errors import WarehouseError
-from analysis.measures import cache_is_current, compute_measures, load_values
-from analysis.periods import Quarter
-from analysis.progress import empty_series, scorecard, unit_series
-from analysis.quality import cross_section_outliers, missing_denominators, reporting
-from analysis.ranking import composite, unit_cards, weights
-from analysis.reference import stored_rates
-from analysis.tasks import task_table
-from analysis.warehouse import connect, fetch_one, holds_sample
+from analysis.method.accidents import accident_frame
+from analysis.method.measures import cache_is_current, compute_measures, load_values
+from analysis.method.progress import empty_series, scorecard, unit_series
+from analysis.method.quality import cross_section_outliers, missing_denominators, reporting
+from analysis.method.ranking import composite, unit_cards, weights
+from analysis.method.tasks import task_table
+from analysis.plans.catalog import Catalog, get_plan
+from analysis.plans.periods import Quarter
+from analysis.store.reference import stored_rates
+from analysis.store.warehouse import connect, fetch_one, holds_sample
 
 
 @dataclass

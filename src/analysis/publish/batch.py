@@ -34,11 +34,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.catalog import plan_files
 from analysis.config import REPORTS_DIR, WAREHOUSE
 from analysis.errors import AnalysisError, WarehouseError
-from analysis.periods import Quarter
-from analysis.site import read_fingerprint
+from analysis.plans.catalog import plan_files
+from analysis.plans.periods import Quarter
+from analysis.report.site import read_fingerprint
 
 LEAF_LEVELS = ("社区", "村")
 """Units `--units all` leaves out: communities and villages are rolled up into their street or
@@ -91,7 +91,7 @@ def plan_ids(plan: str) -> list[str]:
 
 def assessed_units(db: Path) -> list[str]:
     """Every unit above the community/village level (LEAF_LEVELS), by id."""
-    from analysis.warehouse import connect
+    from analysis.store.warehouse import connect
 
     marks = ", ".join("?" * len(LEAF_LEVELS))
     with connect(db, read_only=True) as con:
@@ -101,8 +101,8 @@ def assessed_units(db: Path) -> list[str]:
 
 
 def _unknown(db: Path, units: list[str]) -> list[str]:
-    from analysis.publish import check_units
-    from analysis.warehouse import connect
+    from analysis.publish.pipeline import check_units
+    from analysis.store.warehouse import connect
 
     with connect(db, read_only=True) as con:
         return check_units(con, units)
@@ -124,8 +124,8 @@ def _message(e: BaseException) -> str:
 
 def render_job(prep, unit_id: str) -> Outcome:
     """Runs on a Dask worker: one report in this process's warm kernel; never raises."""
-    from analysis.engines import WARM
-    from analysis.publish import render
+    from analysis.publish.engines import WARM
+    from analysis.publish.pipeline import render
 
     start = time.perf_counter()
     try:
@@ -153,8 +153,8 @@ def _client(workers: int, scheduler: str | None):
     return Client(cluster), cluster
 
 
-PRELOAD = ("import IPython.display, analysis.context, analysis.review, analysis.scoreboard, analysis.sections, "
-           "analysis.site, analysis.charts; analysis.charts.setup_matplotlib()")
+PRELOAD = ("import IPython.display, analysis.report.context, analysis.report.review, analysis.report.scoreboard, analysis.report.sections, "
+           "analysis.report.site, analysis.report.charts; analysis.report.charts.setup_matplotlib()")
 """Run in every worker's kernel as soon as the cluster is up: what each report notebook imports
 (about 1.5 s), done while the client is still preparing the plans."""
 
@@ -162,9 +162,9 @@ PRELOAD = ("import IPython.display, analysis.context, analysis.review, analysis.
 def _load_renderer() -> None:
     """The renderer and what it loads on first use: papermill, nbclient, nbformat (engines),
     nbconvert (exporter); 1.5 s of imports."""
-    import analysis.engines
-    import analysis.exporter
-    import analysis.publish  # noqa: F401
+    import analysis.publish.engines
+    import analysis.publish.exporter
+    import analysis.publish.pipeline  # noqa: F401
 
 
 def _warm_worker() -> None:
@@ -172,7 +172,7 @@ def _warm_worker() -> None:
     renderer, both in the background — `client.run` calls this on the worker's event loop, which
     must stay free for the worker's heartbeats."""
     from analysis.config import ROOT
-    from analysis.kernels import KERNEL, warm_up
+    from analysis.publish.kernels import KERNEL, warm_up
 
     warm_up(KERNEL, str(ROOT), PRELOAD)
     threading.Thread(target=_load_renderer, name="load-renderer", daemon=True).start()
@@ -222,7 +222,7 @@ def _surely_work(plans: list[str], unit_ids: list[str], period: str | None, kind
         return True
     if kind != "quarterly" or not period:
         return False
-    from analysis.publish import report_path
+    from analysis.publish.pipeline import report_path
 
     known = plan_files()
     plans = [p for p in plans if p in known]  # an unknown plan fails before any rendering
@@ -237,7 +237,7 @@ def _plan_jobs(plans: list[str], unit_ids: list[str], unknown: set[str], period:
                reports_dir: Path, db: Path, force: bool) -> tuple[list, list[Outcome]]:
     """Prepare each plan once; ([(prepared plan, unit id)] to render, outcomes already settled:
     skipped as up to date, or failed — a plan that cannot be prepared, a unit not in the warehouse)."""
-    from analysis.publish import prepare
+    from analysis.publish.pipeline import prepare
 
     settled: list[Outcome] = []
     preps = []
@@ -270,8 +270,8 @@ def run_batch(plan: str, period: str | None, units: Sequence[str] | None = None,
     on_start(n to render, outcomes already settled: skipped or failed before rendering) and
     on_done(outcome) report progress. Raises AnalysisError only for problems that concern the
     whole batch (no warehouse, scheduler unreachable); a plan or unit that fails is an outcome."""
-    from analysis.kernels import shutdown_warm_kernels
-    from analysis.publish import build_index, report_css
+    from analysis.publish.kernels import shutdown_warm_kernels
+    from analysis.publish.pipeline import build_index, report_css
 
     t0 = time.perf_counter()
     if not db.exists():

@@ -6,9 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.catalog import Catalog
-from analysis.periods import Quarter
-from analysis.progress import ACHIEVED, BEHIND, NO_DATA, OFF_TRACK, ON_TRACK, scorecard, unit_series
+from analysis.method.progress import (
+    ACHIEVED,
+    BEHIND,
+    NO_DATA,
+    OFF_TRACK,
+    ON_TRACK,
+    scorecard,
+    unit_series,
+)
+from analysis.plans.catalog import Catalog
+from analysis.plans.periods import Quarter
 
 STATUS_POINTS = {ACHIEVED: 100.0, ON_TRACK: 85.0, BEHIND: 60.0, OFF_TRACK: 30.0}
 """Points per status; 数据不足 scores nothing and its weight is left out (weights renormalised)."""

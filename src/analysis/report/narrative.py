@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis.labels import group
-from analysis.markup import fmt_date, fmt_pct, fmt_value
-from analysis.progress import ACHIEVED, BEHIND, NO_DATA, OFF_TRACK, ON_TRACK
+from analysis.method.progress import ACHIEVED, BEHIND, NO_DATA, OFF_TRACK, ON_TRACK
+from analysis.report.markup import fmt_date, fmt_pct, fmt_value
 
 MAX_ITEMS = 5
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis.labels import group
-from analysis.markup import esc, status_badge, table
+from analysis.report.markup import esc, status_badge, table
 
 if TYPE_CHECKING:  # nbformat pulls in jsonschema (0.8 s to import); a report kernel needs only `glue`
     import nbformat

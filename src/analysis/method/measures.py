@@ -12,11 +12,11 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analysis.catalog import Catalog, Measure
 from analysis.errors import CatalogError
-from analysis.ledgers import LEDGERS
-from analysis.periods import WINDOWS, Quarter, quarter_range, window_start
-from analysis.warehouse import build_org_closure, ensure_schema, fetch_one
+from analysis.intake.ledgers import LEDGERS
+from analysis.plans.catalog import Catalog, Measure
+from analysis.plans.periods import WINDOWS, Quarter, quarter_range, window_start
+from analysis.store.warehouse import build_org_closure, ensure_schema, fetch_one
 
 STOCK = "stock"
 """Window name used for stock measures: state as at the period end, no date range."""

@@ -16,7 +16,7 @@ from papermill.engines import Engine, papermill_engines
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
-from analysis.kernels import in_kernel_thread, ready_kernel, retire
+from analysis.publish.kernels import in_kernel_thread, ready_kernel, retire
 
 WARM = "warm"
 """Name of the warm-kernel engine in papermill's registry (`engine_name=WARM`)."""

@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from analysis.ledgers import LEDGERS, Column, Ledger
+from analysis.intake.ledgers import LEDGERS, Column, Ledger
 
 ROWS = 5000
 """Rows the drop-down lists and formats are applied to."""
@@ -101,7 +101,7 @@ def write_templates(out_dir: Path) -> list[Path]:
 def data_dictionary() -> str:
     """Markdown data dictionary generated from the ledger declarations."""
     lines = ["# 数据字典 · Data dictionary", "",
-             ("Generated from `src/analysis/ledgers.py` by `python -m analysis templates --dictionary`; "
+             ("Generated from `src/analysis/intake/ledgers.py` by `python -m analysis templates --dictionary`; "
               "do not edit by hand."), ""]
     for ledger in LEDGERS.values():
         lines += [f"## {ledger.title} · `{ledger.name}`", ""]

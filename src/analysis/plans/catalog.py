@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from analysis.config import PLANS_DIR
 from analysis.errors import CatalogError
-from analysis.ledgers import LEDGERS
-from analysis.periods import WINDOWS
+from analysis.intake.ledgers import LEDGERS
+from analysis.plans.periods import WINDOWS
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$")]
 
@@ -36,6 +36,13 @@ class TargetKind(StrEnum):
     cumulative_count = "cumulative_count"
     frequency_compliance = "frequency_compliance"
     none_allowed = "none_allowed"
+    contain = "contain"
+    """遏制: not above the same period of the previous year (有效遏制较大事故); none_allowed is 杜绝."""
+
+
+Level = Literal["national", "province", "city", "district", "street", "town", "sector"]
+LEVEL_RANK = {"national": 0, "sector": 0, "province": 1, "city": 2, "district": 3, "street": 4, "town": 4}
+"""Depth of a plan level in the org tree (a sector plan is national in reach)."""
 
 
 class Action(Strict):
@@ -65,7 +72,7 @@ class Plan(Strict):
     issuer: str
     document_no: str | None = None
     issued_on: date | None = None
-    level: Literal["national", "province", "city", "district", "street", "town", "sector"]
+    level: Level
     org_unit: str
     """Unit id in the warehouse the plan is assessed for by default."""
     org_unit_name: str
@@ -75,6 +82,9 @@ class Plan(Strict):
     actions: list[Action]
     source_file: str | None = None
     """Seed document the catalog was encoded from."""
+    source_images: dict[str, str] = Field(default_factory=dict)
+    """The seed shows some characters as pictures ("[image: image1.png]" for "%"): how each
+    reads, so quotes keep the seed's text verbatim and reports show what the plan says."""
 
 
 class FrequencyRule(Strict):
@@ -148,6 +158,11 @@ class Target(Strict):
     kind: TargetKind
     phases: list[Phase] = Field(default_factory=list)
     baseline: Baseline | None = None
+    level: Level | None = None
+    """The org level the target is set for (default: the plan's level)."""
+    below: Literal["same", "none"] = "same"
+    """Units below `level`: held to the same target (coverage of 100 % applies to every street),
+    or shown without a status (不单列考核: a district's count of 6 new stations)."""
 
     @model_validator(mode="after")
     def _phases(self):
@@ -175,8 +190,14 @@ class Indicator(Strict):
     window: str = "quarter"
     target: Target
     responsible: str
+    """责任单位 as the plan names them (no notes: those go to `responsible_note`)."""
+    responsible_note: str | None = None
+    """Why the responsible unit reads as it does (e.g. the plan names none for its goals)."""
     source: str
     """The plan sentence the target is quoted from."""
+    scope_note: str | None = None
+    """口径说明: where the indicator measures something other than the plan's words, what it
+    measures instead; reports show it beside the indicator."""
     decimals: int = Field(default=1, ge=0, le=4)
     headline: bool = False
     small_numbers: bool = False
@@ -199,6 +220,8 @@ class Task(Strict):
     kind: Literal["milestone", "effect", "ongoing"] = "milestone"
     """milestone: done by the deadline; effect: 取得明显成效 by the deadline and kept up;
     ongoing: 长期坚持 with the deadline as first check."""
+    undated: bool = False
+    """The plan gives no date: `deadline` is the plan end, and reports say so."""
     source: str
 
 

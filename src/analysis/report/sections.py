@@ -8,16 +8,25 @@ import math
 
 import pandas as pd
 
-from analysis import charts
-from analysis.accidents import RATES, rate_rows
-from analysis.context import ReportContext
 from analysis.labels import group, t
-from analysis.markup import esc, fmt_date, fmt_pct, fmt_value, note, section, status_badge, table
-from analysis.narrative import draft
-from analysis.periods import Quarter
-from analysis.progress import STATUSES, time_progress_of_plan
-from analysis.quality import MODIFIED_Z_LIMIT, ON_TIME_DAYS, Z_LIMIT
-from analysis.ranking import STATUS_POINTS, funnel, weights
+from analysis.method.accidents import RATES, rate_rows
+from analysis.method.progress import STATUSES, time_progress_of_plan
+from analysis.method.quality import MODIFIED_Z_LIMIT, ON_TIME_DAYS, Z_LIMIT
+from analysis.method.ranking import STATUS_POINTS, funnel, weights
+from analysis.plans.periods import Quarter
+from analysis.report import charts
+from analysis.report.context import ReportContext
+from analysis.report.markup import (
+    esc,
+    fmt_date,
+    fmt_pct,
+    fmt_value,
+    note,
+    section,
+    status_badge,
+    table,
+)
+from analysis.report.narrative import draft
 
 
 def _nan(v) -> bool:

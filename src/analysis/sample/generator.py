@@ -35,8 +35,7 @@ from openpyxl.utils import get_column_letter
 from scipy.special import ndtr
 
 from analysis import config
-from analysis.catalog import Catalog, load_plan, plan_files
-from analysis.ledgers import (
+from analysis.intake.ledgers import (
     COMPLAINT_CHANNELS,
     COMPLAINT_SUBJECTS,
     DRILL_KINDS,
@@ -45,7 +44,8 @@ from analysis.ledgers import (
     LEDGERS,
     Ledger,
 )
-from analysis.periods import Quarter, quarter_range
+from analysis.plans.catalog import Catalog, load_plan, plan_files
+from analysis.plans.periods import Quarter, quarter_range
 
 DATA_START = date(2021, 1, 1)
 DATA_END = date(2026, 9, 30)
@@ -1511,7 +1511,7 @@ def _cell_values(df: pd.DataFrame, ledger: Ledger) -> list[list]:
 def _write_xlsx(df: pd.DataFrame, ledger: Ledger, path: Path) -> None:
     """One sheet, header in row 1, real Excel dates; fixed timestamps so bytes are reproducible."""
     wb = Workbook(write_only=True)
-    wb.properties.creator = "analysis.sample（示例数据）"
+    wb.properties.creator = "analysis.sample.generator（示例数据）"
     ws = wb.create_sheet(ledger.title)
     ws.freeze_panes = "A2"
     for j, c in enumerate(ledger.columns, 1):
@@ -1554,7 +1554,7 @@ def _readme(frames: dict[str, pd.DataFrame], seed: int, notes: list[str], lay: L
     lines = [
         title,
         "",
-        "本目录由 analysis.sample 生成，全部单位、企业、人员与数字均为虚构，仅用于演示和测试；",
+        "本目录由 analysis.sample.generator 生成，全部单位、企业、人员与数字均为虚构，仅用于演示和测试；",
         "请勿当作真实统计数据引用。由此生成的报告均应标注“示例数据”。",
         "",
         f"随机种子：{seed}（同一种子生成的文件逐字节相同）",

@@ -28,9 +28,9 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
-from analysis import csvstream
 from analysis.errors import LedgerError
-from analysis.ledgers import LEDGERS, Column, Ledger
+from analysis.intake import csvstream
+from analysis.intake.ledgers import LEDGERS, Column, Ledger
 
 SUPPORTED = (".csv", ".xlsx")
 LEGACY = (".xls", ".xlsm", ".et", ".ods")

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import bdtrc, gammaincinv
 
-from analysis.catalog import Catalog, Indicator, TargetKind
-from analysis.measures import STOCK
-from analysis.periods import Quarter
+from analysis.method.measures import STOCK
+from analysis.plans.catalog import Catalog, Indicator, TargetKind
+from analysis.plans.periods import Quarter
 
 ACHIEVED, ON_TRACK, BEHIND, OFF_TRACK, NO_DATA = "achieved", "on_track", "behind", "off_track", "no_data"
 STATUSES = (ACHIEVED, ON_TRACK, BEHIND, OFF_TRACK, NO_DATA)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analysis.catalog import Catalog
-from analysis.periods import Quarter
+from analysis.plans.catalog import Catalog
+from analysis.plans.periods import Quarter
 
 STATE_ORDER = ("overdue", "no_report", "not_started", "in_progress", "done_late", "done_on_time")
 """Overdue first: the order the task table is sorted in."""

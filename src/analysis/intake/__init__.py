@@ -1,0 +1,1 @@
+"""Reading ledgers as units deliver them: declarations, readers, CSV streaming, templates."""

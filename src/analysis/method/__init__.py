@@ -1,0 +1,1 @@
+"""The assessment method: measures, progress, accidents, ranking, data quality, tasks."""

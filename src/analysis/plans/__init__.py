@@ -1,0 +1,1 @@
+"""Plan catalogs and the reporting calendar."""

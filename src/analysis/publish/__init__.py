@@ -1,0 +1,1 @@
+"""Publishing: papermill execution, exporters, warm kernels, batch."""

@@ -1,0 +1,1 @@
+"""Report content: context, sections, reviews, charts, renderers, scoreboard, site."""

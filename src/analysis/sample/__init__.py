@@ -1,0 +1,1 @@
+"""The deterministic fictional sample district."""
