@@ -1,13 +1,27 @@
-"""The drafted narrative follows the numbers: change the data and the text changes with it."""
+"""The drafted narrative follows the numbers: worst first, each proposal tied to its own gap, never a
+date that has passed, no English or ids — checked on the report and over every plan × unit × quarter."""
+
+import re
+from datetime import date
 
 import pandas as pd
 import pytest
 
-from analysis.report.context import ReportContext
+from analysis.method.progress import SEVERITY, scorecard, unit_series
+from analysis.method.ranking import composite, unit_cards, weights
+from analysis.method.tasks import task_table
+from analysis.plans.catalog import get_plan, plan_files
+from analysis.plans.periods import Quarter
+from analysis.report.context import ReportContext, measure_values
 from analysis.report.narrative import draft
+from analysis.store.warehouse import connect
 from tests.conftest import PERIOD, PLAN, UNIT
 
 pytestmark = pytest.mark.slow
+
+DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+ENGLISH = re.compile(r"(?!GDP)[A-Za-z]{3,}")
+"""Latin words in planner text: none but GDP, as the plans themselves write it (亿元GDP死亡率)."""
 
 
 @pytest.fixture(scope="module")
@@ -15,48 +29,88 @@ def ctx(warehouse):
     return ReportContext.load(PLAN, UNIT, PERIOD, warehouse)
 
 
-def text(d) -> str:
-    return "\n".join(d.achievements + d.problems + d.actions)
+def test_problems_come_worst_first(ctx):
+    d = ctx.draft
+    keys = [k.removeprefix("problems.") for k, _ in d.problems]
+    card = ctx.card.set_index("indicator_id")
+    graded = [SEVERITY[card.loc[k, "status"]] for k in keys if k in card.index]
+    assert graded and graded == sorted(graded, reverse=True)
+    lagging = ctx.card[ctx.card["status"].isin(["missed", "off_track", "behind"])]
+    assert len(graded) == min(5, len(lagging))
 
 
-def test_draft_mentions_lagging_indicators_and_overdue_tasks(ctx):
-    d = draft(ctx.card, ctx.tasks, ctx.ranking, ctx.accident_row)
-    lagging = ctx.card[ctx.card["status"].isin(["behind", "off_track"])]
-    worst = lagging.assign(order=lagging["status"] != "off_track").sort_values(["order", "name"])
-    assert worst["name"].iloc[0] in text(d)  # off-track first
-    achieved = ctx.card[ctx.card["status"] == "achieved"]
-    assert f"{len(achieved)} 项已达到当期目标" in text(d)
-    overdue = (ctx.tasks["state"] == "overdue").sum()
-    assert (f"{overdue} 项任务已超过完成时限" in text(d)) == (overdue > 0)
+def test_lowest_units_are_named_lowest_first(ctx):
+    text = dict(ctx.draft.problems)["problems.units"]
+    scores = [float(s) for s in re.findall(r"（(\d+)分）", text)]
+    assert scores == sorted(scores) and scores[0] == pytest.approx(ctx.ranking["score"].min(), abs=0.5)
+
+
+def test_each_proposal_carries_its_own_gap_and_lead(ctx):
+    card = ctx.card.set_index("indicator_id")
+    proposals = [(k.removeprefix("actions."), s) for k, s in ctx.draft.actions if k.removeprefix("actions.") in card.index]
+    assert proposals
+    for key, text in proposals:
+        a = card.loc[key]
+        assert a["name"] in text and "尚差" in text
+        assert a["responsible"].split("；")[0].split("，")[0] in text
+    assert len({s for _, s in proposals}) == len(proposals)
 
 
 def test_draft_changes_when_an_indicator_falls_behind(ctx):
-    before = text(draft(ctx.card, ctx.tasks, ctx.ranking, ctx.accident_row))
+    before = ctx.draft.text()
     card = ctx.card.copy()
     i = card.index[card["status"] == "achieved"][0]
-    card.loc[i, ["status", "completion", "time_progress"]] = ["off_track", 0.3, 0.8]
-    after = draft(card, ctx.tasks, ctx.ranking, ctx.accident_row)
-    assert text(after) != before
-    name = card.loc[i, "name"]
-    assert any(p.startswith(f"{name}严重滞后") and "完成率 30%" in p for p in after.problems)
-    assert any(name in a for a in after.actions)
+    card.loc[i, ["status", "overdue_days", "deadline_state"]] = ["missed", 400, "missed"]
+    after = draft(card, ctx.tasks, ctx.ranking, ctx.accident_row, as_of=ctx.quarter.end)
+    assert after.text() != before
+    key, first = after.problems[0]  # overdue longest of all: named first
+    assert key == f"problems.{card.loc[i, 'indicator_id']}" and "已逾期13个月" in first
 
 
 def test_draft_changes_with_accident_counts(ctx):
-    acc = dict(ctx.accident_row, deaths=9.0, deaths_ly=2.0)
-    d = draft(ctx.card, ctx.tasks, ctx.ranking, acc)
-    assert "年初以来事故死亡 9 人，较上年同期 2 人上升。" in d.problems
-    acc = dict(ctx.accident_row, deaths=1.0, deaths_ly=4.0)
-    d = draft(ctx.card, ctx.tasks, ctx.ranking, acc)
-    assert "年初以来死亡人数 1，较上年同期 4 下降。" in d.achievements
-    assert not any("死亡" in p and "上升" in p for p in d.problems)
+    d = draft(ctx.card, ctx.tasks, ctx.ranking, dict(ctx.accident_row, deaths=9.0, deaths_ly=2.0))
+    assert "年初以来事故死亡9人，较上年同期2人上升。" in dict(d.problems).values()
+    d = draft(ctx.card, ctx.tasks, ctx.ranking, dict(ctx.accident_row, deaths=1.0, deaths_ly=4.0))
+    assert "年初以来死亡人数1，较上年同期4下降。" in dict(d.achievements).values()
 
 
 def test_draft_with_no_tasks_or_units():
     card = pd.DataFrame([{"indicator_id": "x", "name": "指标甲", "status": "no_data", "trend": "none", "kind": "at_least",
                           "value": float("nan"), "target": 1.0, "target_by": None, "decimals": 1, "unit": "%",
-                          "completion": None, "time_progress": None, "likely_met": None, "responsible": "应急办",
-                          "yoy_value": None}])
+                          "overdue_days": 0}])
     d = draft(card, pd.DataFrame(), None, None)
-    assert any("无法评估：指标甲" in p for p in d.problems)
-    assert d.actions == ["督促相关单位补报缺失台账和分母数据，下季度评估前完成核实。"]
+    assert any("无法评估：指标甲" in s for _, s in d.problems)
+    assert [s for _, s in d.actions] == ["督促相关单位补报缺失台账和分母数据，下季度评估前完成核实。"]
+
+
+def test_no_proposal_cites_a_past_date_and_no_english_anywhere(warehouse):
+    """Every plan × street/district unit × quarter of the sample."""
+    checked = 0
+    with connect(warehouse, read_only=True) as con:
+        units = con.execute("SELECT unit_id, name, level FROM org_units WHERE level IN ('区县', '街道', '镇') "
+                            "ORDER BY unit_id").fetchdf()
+        for plan in plan_files():
+            catalog = get_plan(plan)
+            values = measure_values(con, catalog)
+            series = unit_series(catalog, values)
+            ids = {i.id for i in catalog.indicators} | {t.id for t in catalog.tasks}
+            for q in (Quarter(2024, 4), Quarter(2025, 3), Quarter(2025, 4)):
+                if not catalog.plan.period.start <= q.end <= catalog.plan.period.end:
+                    continue
+                tasks = task_table(con, catalog, catalog.plan.org_unit, q)
+                for u in units.itertuples():
+                    card = scorecard(catalog, values.iloc[:0], u.unit_id, q, series.get(u.unit_id, {}), u.level)
+                    kids = units[units["unit_id"].str.startswith(u.unit_id + "-")]
+                    ranking = composite(unit_cards(catalog, values, kids, q), weights(catalog))
+                    d = draft(card, tasks, ranking, None, as_of=q.end)
+                    for _, sentence in d.actions:
+                        for y, m, day in DATE.findall(sentence):
+                            cited = date(int(y), int(m), int(day))
+                            # a passed deadline may be named as passed, never as one to reach
+                            assert cited > q.end or "已过" in sentence, (plan, u.unit_id, q, sentence)
+                    for _, sentence in d.summary + d.achievements + d.problems + d.actions:
+                        assert not ENGLISH.search(sentence), (plan, u.unit_id, q, sentence)
+                        assert not any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(i)}(?![A-Za-z0-9_])", sentence)
+                                       for i in ids if len(i) > 3), (plan, sentence)
+                    checked += 1
+    assert checked > 50

@@ -72,7 +72,7 @@ def test_scoreboard_sheets_and_status_formats(quarterly_report):
     tasks = [r[0] for r in wb["重点任务"].iter_rows(min_row=2, values_only=True)]
     assert sorted(tasks) == sorted(t.id for t in catalog.tasks)
     statuses = pd.Series([r[6] for r in overview.iter_rows(min_row=2, values_only=True)])
-    assert statuses.str.contains("已达标|正常推进|滞后|严重滞后|数据不足").all()
+    assert statuses.str.contains("已达标|正常推进|滞后|严重滞后|未完成|数据不足|不单列考核").all()
 
 
 def test_quarter_after_the_data_cutoff_is_refused(warehouse, tmp_path):

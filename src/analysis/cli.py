@@ -205,15 +205,26 @@ def plans_check(files: Annotated[list[Path], typer.Argument(help="规划目录 Y
     raise typer.Exit(1 if bad else 0)
 
 
-def _publish(plan: str, unit: str | None, period: str | None, kind: str, out: Path, db: Path) -> None:
+WordOption = Annotated[bool, typer.Option("--word/--no-word", help="同时生成公文 Word 稿（.docx，默认生成）")]
+PdfOption = Annotated[bool, typer.Option("--pdf", help="同时生成可打印的 PDF（需 Chromium）")]
+
+
+def _formats(word: bool, pdf: bool) -> tuple[str, ...]:
+    return tuple(f for f, on in (("docx", word), ("pdf", pdf)) if on)
+
+
+def _publish(plan: str, unit: str | None, period: str | None, kind: str, out: Path, db: Path,
+             formats: tuple[str, ...]) -> None:
     from analysis.publish.pipeline import publish
 
     try:
         with console.status(f"正在生成 {plan} · {unit or '规划所属单位'} · {period or kind} …"):
-            path = publish(plan, unit, period, kind, out, db)
+            path = publish(plan, unit, period, kind, out, db, formats)
     except AnalysisError as e:
         _fail(e)
     console.print(t("cli.report_done", path=path))
+    for f in formats:
+        console.print(f"{'Word' if f == 'docx' else 'PDF'}：{path.with_suffix('.' + f)}")
     console.print(f"报告目录 / index: {out / 'index.html'}")
 
 
@@ -222,9 +233,9 @@ def report_quarterly(plan: Annotated[str, typer.Option(help="规划 id，见 pla
                      period: Annotated[str, typer.Option(help="评估季度，如 2025Q3")],
                      unit: Annotated[str | None, typer.Option(help="单位代码（默认为规划所属单位）")] = None,
                      out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
-                     db: DbOption = WAREHOUSE) -> None:
-    """生成季度评估报告（HTML + Excel 计分板） / publish a quarterly assessment."""
-    _publish(plan, unit, period, "quarterly", out, db)
+                     db: DbOption = WAREHOUSE, word: WordOption = True, pdf: PdfOption = False) -> None:
+    """生成季度评估报告（HTML、Excel 计分板、公文 Word 稿，可选 PDF） / publish a quarterly assessment."""
+    _publish(plan, unit, period, "quarterly", out, db, _formats(word, pdf))
 
 
 @report_app.command("review")
@@ -233,12 +244,12 @@ def report_review(plan: Annotated[str, typer.Option(help="规划 id，见 plans 
                   unit: Annotated[str | None, typer.Option(help="单位代码（默认为规划所属单位）")] = None,
                   period: Annotated[str | None, typer.Option(help="评估至哪个季度（默认按规划的评估节点）")] = None,
                   out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
-                  db: DbOption = WAREHOUSE) -> None:
-    """生成中期评估或总结评估报告 / publish a mid-term or final plan review."""
+                  db: DbOption = WAREHOUSE, word: WordOption = True, pdf: PdfOption = False) -> None:
+    """生成中期评估或总结评估报告（HTML、公文 Word 稿，可选 PDF） / publish a mid-term or final plan review."""
     if stage not in ("midterm", "final"):
         err.print("[red]--stage 须为 midterm 或 final / --stage must be midterm or final[/]")
         raise typer.Exit(2)
-    _publish(plan, unit, period, stage, out, db)
+    _publish(plan, unit, period, stage, out, db, _formats(word, pdf))
 
 
 class _RateColumn(ProgressColumn):
@@ -259,7 +270,7 @@ def batch(plan: Annotated[str, typer.Option(help="规划 id，或 all（全部�
           scheduler: Annotated[str | None, typer.Option(help="已有 Dask 集群的调度器，如 tcp://10.0.0.5:8786")] = None,
           force: Annotated[bool, typer.Option("--force", help="输入未变的报告也重新生成")] = False,
           out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
-          db: DbOption = WAREHOUSE) -> None:
+          db: DbOption = WAREHOUSE, word: WordOption = True, pdf: PdfOption = False) -> None:
     """批量生成全部单位的报告（Dask 并行、常驻内核、可续跑） / publish every unit's report on Dask."""
     from analysis.publish.batch import FAILED, PUBLISHED, SKIPPED, run_batch
 
@@ -287,7 +298,8 @@ def batch(plan: Annotated[str, typer.Option(help="规划 id，或 all（全部�
         bar.update(task, advance=1, description=label())
 
     try:
-        result = run_batch(plan, period, ids, kind, workers, scheduler, force, out, db, on_start, on_done)
+        result = run_batch(plan, period, ids, kind, workers, scheduler, force, out, db, on_start, on_done,
+                           formats=_formats(word, pdf))
     except AnalysisError as e:
         _fail(e)
     finally:

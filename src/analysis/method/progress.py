@@ -216,6 +216,8 @@ class Assessment:
     ci_low: float | None
     ci_high: float | None
     small_sample: bool
+    denominator_label: str | None
+    """What the denominator counts (its measure's label): the unit a remaining gap is counted in."""
     responsible: str
     responsible_note: str | None
     source: str
@@ -225,6 +227,8 @@ class Assessment:
 
 
 ASSESSMENT_FIELDS = [f.name for f in fields(Assessment)]
+TEXT_FIELDS = [f.name for f in fields(Assessment) if "str" in str(f.type) and "| None" in str(f.type)]
+"""Optional text fields (deadline_state, projection_note …): None when absent, also in frames."""
 
 
 def as_row(a: Assessment) -> dict:
@@ -339,7 +343,7 @@ class _Assessor:
         start_date, start_value = self._phase_start(passed, judged)
         time_progress = expected = task_progress = None
         target = judged.level if judged else None
-        if judged and judged.by > start_date:
+        if judged and judged.by > start_date and self.kind in LEVEL_KINDS:
             time_progress = min(1.0, max(0.0, (self.end - start_date).days / (judged.by - start_date).days))
             if not _nan(start_value) and not target_met(ind.direction, start_value, target):
                 expected = start_value + (target - start_value) * time_progress
@@ -386,6 +390,7 @@ class _Assessor:
             trend=_trend(value if current_own is None else current_own, previous, ind.direction),
             projected=projected, likely_met=likely, projection_note=note, pace_needed=pace,
             quarters_left=quarters_left, ci_low=ci_low, ci_high=ci_high, small_sample=small,
+            denominator_label=self.catalog.measures[ind.denominator].label if ind.denominator else None,
             responsible=ind.responsible, responsible_note=ind.responsible_note, source=ind.source,
             scope_note=ind.scope_note, decimals=ind.decimals, headline=ind.headline)
 
@@ -624,7 +629,10 @@ def scorecard(catalog: Catalog, values: pd.DataFrame, unit_id: str, period: str 
         series = unit_series(catalog, values[values["unit_id"] == unit_id]).get(unit_id, {})
     rows = [as_row(assess(ind, catalog, values, unit_id, q, series[ind.id] if ind.id in series else empty_series(),
                           unit_level)) for ind in catalog.indicators]
-    return pd.DataFrame(rows, columns=ASSESSMENT_FIELDS)
+    frame = pd.DataFrame(rows, columns=ASSESSMENT_FIELDS)
+    # pandas would store a missing text as NaN in a string column: readers test `is None`
+    frame[TEXT_FIELDS] = frame[TEXT_FIELDS].astype(object).where(frame[TEXT_FIELDS].notna(), None)
+    return frame
 
 
 def time_progress_of_plan(catalog: Catalog, q: Quarter) -> float:

@@ -30,7 +30,7 @@ def task_table(con: duckdb.DuckDBPyConnection, catalog: Catalog, unit_id: str, q
         reports = latest_reports(con, catalog.plan.id, catalog.plan.org_unit, q)
     by_id = reports.set_index("task_id").to_dict("index") if not reports.empty else {}
     rows = []
-    for t in catalog.tasks:
+    for number, t in enumerate(catalog.tasks, start=1):
         r = by_id.get(t.id)
         completed = pd.Timestamp(r["completed_on"]).date() if r and pd.notna(r["completed_on"]) else None
         if r is None:
@@ -44,7 +44,7 @@ def task_table(con: duckdb.DuckDBPyConnection, catalog: Catalog, unit_id: str, q
             if t.deadline < q.end and state == "not_started":
                 state = "overdue"
         rows.append({
-            "task_id": t.id, "action": t.action, "text": t.text, "responsible": "、".join(t.responsible),
+            "task_id": t.id, "number": number, "undated": t.undated, "action": t.action, "text": t.text, "responsible": "、".join(t.responsible),
             "lead": t.responsible[0], "deadline": t.deadline, "kind": t.kind, "state": state,
             "completed_on": completed, "note": (r or {}).get("note") if r else None,
             "days_overdue": (q.end - t.deadline).days if state == "overdue" else 0,

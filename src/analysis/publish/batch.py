@@ -108,10 +108,13 @@ def _unknown(db: Path, units: list[str]) -> list[str]:
         return check_units(con, units)
 
 
-def up_to_date(out: Path, fingerprint: dict, kind: str) -> bool:
-    """The report, its sidecar (and scoreboard) exist and were made from the same inputs."""
-    if not out.exists() or (kind == "quarterly" and not out.with_suffix(".xlsx").exists()):
+def up_to_date(prep, unit_id: str) -> bool:
+    """The report, its sidecar, its scoreboard and every file asked for exist, made from the same inputs."""
+    out = prep.out(unit_id)
+    files = prep.outputs(unit_id) + ([out.with_suffix(".xlsx")] if prep.kind == "quarterly" else [])
+    if not all(f.exists() for f in files):
         return False
+    fingerprint = prep.report_fingerprint(unit_id)
     stored = read_fingerprint(out)
     return bool(stored) and stored.get("digest") == fingerprint["digest"]
 
@@ -234,7 +237,7 @@ def _surely_work(plans: list[str], unit_ids: list[str], period: str | None, kind
 
 
 def _plan_jobs(plans: list[str], unit_ids: list[str], unknown: set[str], period: str | None, kind: str,
-               reports_dir: Path, db: Path, force: bool) -> tuple[list, list[Outcome]]:
+               reports_dir: Path, db: Path, force: bool, formats: tuple[str, ...]) -> tuple[list, list[Outcome]]:
     """Prepare each plan once; ([(prepared plan, unit id)] to render, outcomes already settled:
     skipped as up to date, or failed — a plan that cannot be prepared, a unit not in the warehouse)."""
     from analysis.publish.pipeline import prepare
@@ -243,7 +246,7 @@ def _plan_jobs(plans: list[str], unit_ids: list[str], unknown: set[str], period:
     preps = []
     for plan_id in plans:
         try:
-            preps.append(prepare(plan_id, period, kind, reports_dir, db))
+            preps.append(prepare(plan_id, period, kind, reports_dir, db, formats=formats))
         except AnalysisError as e:
             settled.append(Outcome(plan_id, "*", FAILED, error=_message(e)))
     jobs = []
@@ -252,7 +255,7 @@ def _plan_jobs(plans: list[str], unit_ids: list[str], unknown: set[str], period:
             if unit_id in unknown:
                 settled.append(Outcome(prep.plan_id, unit_id, FAILED,
                                        error=f"数据仓库中没有单位 / unknown unit {unit_id!r}"))
-            elif not force and up_to_date(prep.out(unit_id), prep.report_fingerprint(unit_id), prep.kind):
+            elif not force and up_to_date(prep, unit_id):
                 settled.append(Outcome(prep.plan_id, unit_id, SKIPPED, path=str(prep.out(unit_id))))
             else:
                 jobs.append((prep, unit_id))
@@ -263,10 +266,11 @@ def run_batch(plan: str, period: str | None, units: Sequence[str] | None = None,
               workers: int = 2, scheduler: str | None = None, force: bool = False,
               reports_dir: Path = REPORTS_DIR, db: Path = WAREHOUSE,
               on_start: Callable[[int, list[Outcome]], None] | None = None,
-              on_done: Callable[[Outcome], None] | None = None) -> BatchResult:
+              on_done: Callable[[Outcome], None] | None = None, formats: tuple[str, ...] = ("docx",)) -> BatchResult:
     """Publish every (plan, unit) report; see the module docstring.
 
-    plan: a plan id or `all`; units: ids, or None / ["all"] for every assessed unit.
+    plan: a plan id or `all`; units: ids, or None / ["all"] for every assessed unit; formats: the
+    files beside each HTML (docx, pdf: `pipeline.FORMATS`).
     on_start(n to render, outcomes already settled: skipped or failed before rendering) and
     on_done(outcome) report progress. Raises AnalysisError only for problems that concern the
     whole batch (no warehouse, scheduler unreachable); a plan or unit that fails is an outcome."""
@@ -284,7 +288,7 @@ def run_batch(plan: str, period: str | None, units: Sequence[str] | None = None,
     try:
         if _surely_work(plans, [u for u in unit_ids if u not in unknown], period, kind, reports_dir, force):
             cluster.open()
-        jobs, settled = _plan_jobs(plans, unit_ids, unknown, period, kind, reports_dir, db, force)
+        jobs, settled = _plan_jobs(plans, unit_ids, unknown, period, kind, reports_dir, db, force, formats)
         result = BatchResult(outcomes=list(settled))
         if on_start:
             on_start(len(jobs), settled)

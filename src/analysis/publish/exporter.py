@@ -1,15 +1,20 @@
-"""The HTML exporter of the reports: nbconvert with the report template (templates/report),
-input cells and prompts hidden; one per process, so its templates are compiled once."""
+"""The reports' nbconvert exporters: HTML with the report template (templates/report), input cells
+and prompts hidden, one per process so its templates are compiled once; and Word (`report_docx`)
+from the document model every cell carries beside its HTML."""
 
 from __future__ import annotations
 
 from functools import cache
 
 from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.exporters import Exporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from traitlets import default
 
 from analysis.config import TEMPLATES_DIR
+from analysis.report.docx import MIME, render_docx
+from analysis.report.model import blocks_of
 
 
 class ReportExporter(HTMLExporter):
@@ -34,3 +39,20 @@ def exporter() -> ReportExporter:
     """This process's exporter."""
     return ReportExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
                           exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+class WordExporter(Exporter):
+    """nbconvert exporter `report_docx`: the report's blocks (the JSON each cell displayed) as a
+    公文-style Word file (`report.docx`). Registered through nbconvert's exporter entry point, so
+    `jupyter nbconvert --to report_docx executed.ipynb` writes executed.docx."""
+
+    export_from_notebook = "公文 Word"
+    output_mimetype = MIME
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".docx"
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        nb, resources = super().from_notebook_node(nb, resources, **kw)
+        return render_docx(blocks_of(nb)), resources

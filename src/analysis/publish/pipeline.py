@@ -23,6 +23,7 @@ import pandas as pd
 from analysis import __version__
 from analysis.config import (
     ASSETS_DIRNAME,
+    DATA_DIR,
     NOTEBOOKS_DIR,
     PACKAGE_DIR,
     REPORTS_DIR,
@@ -37,7 +38,6 @@ from analysis.plans.catalog import get_plan
 from analysis.plans.periods import Quarter
 from analysis.publish.kernels import KERNEL, IPCKernelManager
 from analysis.publish.lineage import UnitInputs, plan_ledgers, unit_inputs
-from analysis.report.markup import esc, table
 from analysis.report.review import STAGES, review_quarter
 from analysis.report.site import build_index, pop_summary, write_sidecar
 from analysis.store.warehouse import connect, ensure_schema, fetch_one, holds_sample
@@ -103,19 +103,32 @@ def report_css() -> str:
     return (TEMPLATES_DIR / "report" / "report.css").read_text(encoding="utf-8")
 
 
-def provenance_html(nb: nbformat.NotebookNode, inputs: list[dict], generated: datetime) -> str:
-    params = nb.metadata.get("papermill", {}).get("parameters", {})
-    prows = [[esc(k), f"<code>{esc(v)}</code>"] for k, v in sorted(params.items())]
-    irows = [[esc(i["ledger"]), esc(i["name"] + (f" [{i['sheet']}]" if i["sheet"] else "")), esc(i["rows"]),
-              f"<code>{esc(i['sha256'])}</code>"] for i in inputs]
-    return (f'<footer class="provenance"><h2>{esc(t("report.provenance"))}</h2>'
-            f"<p>{esc(t('report.code_version'))}：<code>{esc(code_version())}</code>；"
-            f"{esc(t('report.generated'))}：<span class=\"generated-at\">{generated:%Y-%m-%d %H:%M:%S}</span></p>"
-            f"<h3>{esc(t('report.parameters'))}</h3>{table(['参数', '取值'], prows)}"
-            f"<h3>{esc(t('report.inputs'))}</h3>{table(['台账', '文件', '行数', 'SHA-256'], irows)}</footer>")
+def input_file_label(path: str, name: str, sheet: str | None) -> str:
+    """Where a delivered file sits, relative to the data folder (or its own folder), with its sheet."""
+    p = Path(path) if path else Path(name)
+    try:
+        rel = p.relative_to(DATA_DIR).as_posix()
+    except ValueError:
+        rel = f"{p.parent.name}/{p.name}" if p.parent.name else p.name
+    return rel + (f"（工作表：{sheet}）" if sheet else "")
 
 
-def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[dict],
+def provenance_html(summary: dict, inputs: list[dict], generated: datetime) -> str:
+    """The provenance footer (templates/html/footer.html.j2), in Chinese."""
+    from analysis.intake.ledgers import LEDGERS
+    from analysis.report.html import page
+    from analysis.report.site import KINDS
+
+    facts = [summary.get("plan_title", ""), summary.get("unit_name", ""),
+             Quarter.parse(summary["period"]).label if summary.get("period") else "", KINDS.get(summary.get("kind"), "")]
+    rows = [{"ledger": LEDGERS[i["ledger"]].title if i["ledger"] in LEDGERS else i["ledger"],
+             "file": input_file_label(i.get("path", ""), i["name"], i["sheet"]), "rows": int(i["rows"]),
+             "sha256": i["sha256"]} for i in inputs]
+    return page("footer.html.j2", facts=[f for f in facts if f], inputs=rows, version=code_version(),
+                generated=f"{generated:%Y-%m-%d %H:%M:%S}")
+
+
+def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[dict], summary: dict,
                 reports_dir: Path = REPORTS_DIR) -> Path:
     """nbconvert with the report template; input cells and prompts hidden."""
     from analysis.publish.exporter import (
@@ -128,7 +141,7 @@ def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[d
     resources = {
         "report_title": title, "report_css": css, "code_version": code_version(),
         "plotly_src": Path(os.path.relpath(plotly_js, out.parent)).as_posix(),
-        "provenance_html": provenance_html(nb, inputs, datetime.now()),
+        "provenance_html": provenance_html(summary, inputs, datetime.now()),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -172,6 +185,11 @@ def reference_version(con) -> str:
     return f"{n}:{h}"
 
 
+FORMATS = ("docx", "pdf")
+DEFAULT_FORMATS = ("docx",)
+"""Word by default (it needs nothing outside the venv); PDF on request: it needs Chromium."""
+
+
 @dataclass(frozen=True)
 class Prepared:
     """What every report of one plan, kind and period shares, worked out once (`prepare`) before
@@ -192,9 +210,16 @@ class Prepared:
     """What all reports share: ledger coverage (`measures.coverage_stamp`), reference series,
     sample flag, catalog, notebook, code, kind; `report_fingerprint` adds the unit's data digest
     and the parameters."""
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    """Files made beside the HTML from the executed notebook: docx (Word), pdf (print)."""
 
     def out(self, unit_id: str) -> Path:
         return report_path(self.reports_dir, self.plan_id, unit_id, self.period, self.kind)
+
+    def outputs(self, unit_id: str) -> list[Path]:
+        """Every file a finished report of the unit has (a batch rebuilds a report missing one)."""
+        html = self.out(unit_id)
+        return [html, *(html.with_suffix(f".{f}") for f in self.formats)]
 
     def parameters(self, unit_id: str) -> dict:
         """The notebook's parameters for one unit (papermill injects them)."""
@@ -237,7 +262,7 @@ def _unknown_unit(con, unit_id: str) -> WarehouseError:
 
 
 def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", reports_dir: Path = REPORTS_DIR,
-            db: Path = WAREHOUSE, units: tuple[str, ...] = ()) -> Prepared:
+            db: Path = WAREHOUSE, units: tuple[str, ...] = (), formats: tuple[str, ...] = DEFAULT_FORMATS) -> Prepared:
     """Once per plan (and kind, period): settle the period and title (a quarter after the data
     cut-off is refused), bring the plan's measure cache up to date in the warehouse (a write
     connection, closed again before any report reads), trace which rows and files each unit's
@@ -268,7 +293,7 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
             title = t("report.review_title", plan=catalog.plan.title, stage=STAGES[kind])
         materialize(con, catalog)
         files = {r.pop("file_id"): r for r in con.execute(
-            "SELECT file_id, ledger, name, sheet, rows, sha256 FROM _files").fetchdf().to_dict("records")}
+            "SELECT file_id, ledger, path, name, sheet, rows, sha256 FROM _files").fetchdf().to_dict("records")}
         lineage = unit_inputs(con, catalog)
         fingerprint = {
             "coverage": coverage_stamp(con, plan_ledgers(catalog)), "reference": reference_version(con),
@@ -276,7 +301,14 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
             "catalog": catalog_digest(catalog), "notebook": file_digest(NOTEBOOKS_DIR / NOTEBOOKS[kind]),
             "code": f"{code_version()}:{source_digest()}", "kind": kind}
     plotly_asset(reports_dir)
-    return Prepared(plan_id, kind, str(q), title, files, lineage, db, reports_dir, fingerprint)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ReportError(f"未知的输出格式 / unknown format {unknown[0]!r}; expected {', '.join(FORMATS)}")
+    if "pdf" in formats:
+        from analysis.publish.printer import chromium
+
+        chromium()  # refused now, before any report is rendered, when there is no browser
+    return Prepared(plan_id, kind, str(q), title, files, lineage, db, reports_dir, fingerprint, tuple(formats))
 
 
 def render(prep: Prepared, unit_id: str, engine: str | None = None) -> Path:
@@ -285,22 +317,36 @@ def render(prep: Prepared, unit_id: str, engine: str | None = None) -> Path:
     left to the caller (once per publish or batch)."""
     out = prep.out(unit_id)
     nb = execute(NOTEBOOKS[prep.kind], prep.parameters(unit_id), out.with_suffix(".ipynb"), engine=engine)
-    summary = pop_summary(nb)
-    export_html(nb, out, f"{prep.title} · {unit_id} · {prep.period}", prep.inputs(unit_id), prep.reports_dir)
-    write_sidecar(out, summary or {}, fingerprint=prep.report_fingerprint(unit_id))
+    summary = pop_summary(nb) or {}
+    title = " · ".join(x for x in (prep.title, summary.get("unit_name"), Quarter.parse(prep.period).label) if x)
+    export_html(nb, out, title, prep.inputs(unit_id), summary, prep.reports_dir)
+    if prep.formats:
+        from analysis.report.model import blocks_of
+
+        blocks = blocks_of(nb)
+        if "docx" in prep.formats:
+            from analysis.report.docx import write_docx
+
+            write_docx(blocks, out.with_suffix(".docx"))
+        if "pdf" in prep.formats:
+            from analysis.publish.printer import write_pdf
+
+            write_pdf(blocks, out.with_suffix(".pdf"))
+    write_sidecar(out, summary, fingerprint=prep.report_fingerprint(unit_id))
     return out
 
 
 def publish(plan_id: str, unit_id: str | None = None, period: str | None = None, kind: str = "quarterly",
-            reports_dir: Path = REPORTS_DIR, db: Path = WAREHOUSE) -> Path:
+            reports_dir: Path = REPORTS_DIR, db: Path = WAREHOUSE, formats: tuple[str, ...] = DEFAULT_FORMATS) -> Path:
     """Compute the plan's measures (cached in the warehouse), run the kind's notebook, write the
-    HTML (+ executed notebook, summary JSON, Excel scoreboard for quarterlies) and the index.
+    HTML (+ executed notebook, summary JSON, Excel scoreboard for quarterlies, the Word file and,
+    asked for, the PDF) and the index.
 
     kind: quarterly (needs `period`), midterm or final (period from the plan's milestones)."""
     if kind not in NOTEBOOKS:
         raise ReportError(f"未知的报告类型 / unknown report kind {kind!r}; expected {', '.join(NOTEBOOKS)}")
     unit_id = unit_id or get_plan(plan_id).plan.org_unit
-    prep = prepare(plan_id, period, kind, reports_dir, db, units=(unit_id,))
+    prep = prepare(plan_id, period, kind, reports_dir, db, units=(unit_id,), formats=formats)
     out = render(prep, unit_id)
     build_index(reports_dir, report_css())
     return out

@@ -1,16 +1,14 @@
 """Charts for the reports: plotly for interactive series, matplotlib for static summaries.
 
 Chinese glyphs in matplotlib come from Noto Sans CJK SC shipped by the `mplfonts` wheel (OFL), so
-a fresh machine needs no system font. Plotly figures are emitted as HTML divs without plotly.js;
-the report page loads plotly.js once from reports/assets/ (offline, no CDN)."""
+a fresh machine needs no system font. Plotly figures are plain dicts the HTML template draws with
+plotly.js, which the page loads once from reports/assets/ (offline, no CDN)."""
 
 from __future__ import annotations
 
 import io
-import json
 import textwrap
 from functools import cache
-from html import escape
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +17,8 @@ matplotlib.use("Agg")
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from analysis.labels import group
 from analysis.plans.periods import Quarter
@@ -53,7 +53,7 @@ def setup_matplotlib() -> str:
     return family
 
 
-def figure_svg(fig, label: str) -> str:
+def figure_svg(fig) -> str:
     """A matplotlib figure as inline SVG with its text kept as text: it needs no JavaScript and
     no assets folder (the chart survives a report mailed as one file), prints as vectors, and its
     labels are searchable. 17 kB and 0.08 s where the same chart as PNG was 190 kB and 0.12 s."""
@@ -63,8 +63,18 @@ def figure_svg(fig, label: str) -> str:
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]  # no XML declaration or DOCTYPE inside HTML
     # the viewer may lack the font matplotlib measured with: fall back as the page does
-    svg = svg.replace(f"font-family: '{setup_matplotlib()}'", f"font-family: {PLOTLY_FONT}")
-    return f'<div class="chart-static" role="img" aria-label="{escape(label)}">{svg}</div>'
+    return svg.replace(f"font-family: '{setup_matplotlib()}'", f"font-family: {PLOTLY_FONT}")
+
+
+PRINT_DPI = 200
+"""Resolution of charts in Word (a 16 cm wide chart at 200 dpi: 1,260 pixels)."""
+
+
+def figure_png(fig) -> bytes:
+    """The same figure as a PNG at print resolution, for Word."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=PRINT_DPI, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
 
 
 PLOTLY_LAYOUT = {
@@ -81,9 +91,6 @@ dicts ({"data": [...], "layout": {...}}) serialised with json: plotly's Figure o
 deep-copy every property and embed the whole template (7 kB) in each chart, which made the
 figures the slowest part of a report."""
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
-
-
 def _merged(base: dict, over: dict) -> dict:
     out = dict(base)
     for k, v in over.items():
@@ -91,29 +98,19 @@ def _merged(base: dict, over: dict) -> dict:
     return out
 
 
-def _script_json(value) -> str:
-    """JSON safe inside <script>: no `<`, `>` or `&` can end the element or open a comment."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def numbers(values, digits: int) -> list[float | None]:
     """Rounded plain floats for a chart; NaN becomes null (a gap)."""
     return [None if pd.isna(v) else round(float(v), digits) for v in values]
 
 
-def plotly_div(fig: dict, div_id: str, caption: str) -> str:
-    """A plotly figure as a captioned div + script; plotly.js itself comes from the page's assets.
-    The caption is HTML text (wraps, prints, is searchable) rather than a title inside the SVG."""
-    layout = _merged(PLOTLY_LAYOUT, fig.get("layout", {}))
-    return (f'<figure class="chart"><figcaption>{escape(caption)}</figcaption>'
-            f'<div id="{escape(div_id)}" class="plotly-graph-div" style="height:{int(layout["height"])}px; width:100%;">'
-            f'</div><script type="text/javascript">Plotly.newPlot({_script_json(div_id)}, '
-            f'{_script_json(fig["data"])}, {_script_json(layout)}, {_script_json(PLOTLY_CONFIG)});</script></figure>')
+def plotly(data: list[dict], layout: dict) -> dict:
+    """A plotly figure as a plain dict with the report's look merged in (rendered by templates/html)."""
+    return {"data": data, "layout": _merged(PLOTLY_LAYOUT, layout)}
 
 
 def trend_figure(series: pd.DataFrame, a: dict, phases: list[tuple[str, float]]) -> dict:
-    """Quarterly values of one indicator against its expected path and phase targets."""
+    """Quarterly values of one indicator against its expected path and phase targets. The path is
+    drawn only where it leads towards the target (never away from it, as from 2 down to ≥1)."""
     s = series.dropna(subset=["value"])
     data = [{"type": "scatter", "x": list(s.index), "y": numbers(s["value"], 4), "mode": "lines+markers",
              "name": "实际值", "line": {"color": "#2f6fb0", "width": 2.5}}]
@@ -128,7 +125,7 @@ def trend_figure(series: pd.DataFrame, a: dict, phases: list[tuple[str, float]])
     layout = {"yaxis": {"title": {"text": a.get("unit") or ""}, "rangemode": "tozero"},
               "legend": {"orientation": "h", "y": -0.22},
               "xaxis": {"type": "category", "tickangle": -45, "categoryorder": "category ascending"}}
-    return {"data": data, "layout": layout}
+    return plotly(data, layout)
 
 
 def _wrapped(name: str) -> str:
@@ -137,27 +134,41 @@ def _wrapped(name: str) -> str:
     return "\n".join(textwrap.wrap(name, -(-len(name) // lines))) if lines > 1 else name
 
 
-def progress_bars(card: pd.DataFrame, time_progress: float):
-    """序时进度 vs 完成率: one bar per indicator with a target path, the plan's time progress as a line."""
+BAR_RANGE = (0.0, 150.0)
+"""The bars of the progress chart are drawn within this range (%); their labels give the real value."""
+
+
+def progress_bars(card: pd.DataFrame, as_of):
+    """任务进度 against 阶段序时进度: one bar per indicator still working towards a deadline (its
+    colour its status, with a legend), a black tick at its phase's time progress. Bars are clipped
+    to BAR_RANGE; the label always says the real figure (倒退 below the phase start). Indicators
+    whose deadline has come (met or missed) have no pace left to show and are left out."""
     setup_matplotlib()
-    colors = group("status_color")
-    rows = card[card["task_progress"].notna()].copy()
-    fig = Figure(figsize=(8.6, 0.42 * max(len(rows), 3) + 1.2))  # no pyplot: nothing to close afterwards
+    colors, names = group("status_color"), group("status")
+    ahead = card["target_by"].map(lambda d: d is not None and not pd.isna(d) and d > as_of)
+    rows = card[card["task_progress"].notna() & card["time_progress"].notna() & ahead].copy()
+    fig = Figure(figsize=(8.6, 0.42 * max(len(rows), 3) + 1.6))  # no pyplot: nothing to close afterwards
     ax = fig.subplots()
     if rows.empty:
-        ax.text(0.5, 0.5, "暂无可计算完成率的指标", ha="center", va="center", fontsize=12)
+        ax.text(0.5, 0.5, "暂无处于阶段推进中的指标", ha="center", va="center", fontsize=12)
         ax.axis("off")
         return fig
     rows = rows.iloc[::-1]
-    pct = (rows["task_progress"].clip(-0.2, 1.5) * 100).to_numpy()
-    names = [_wrapped(n) for n in rows["name"]]
-    ax.barh(names, pct, color=[colors[s] for s in rows["status"]], height=0.6)
-    for y, (p, tp) in enumerate(zip(pct, rows["time_progress"] * 100, strict=True)):
+    real = (rows["task_progress"] * 100).to_numpy()
+    bars = real.clip(*BAR_RANGE)
+    labels = [_wrapped(n) for n in rows["name"]]
+    ax.barh(labels, bars, color=[colors[s] for s in rows["status"]], height=0.6)
+    for y, (p, b, tp) in enumerate(zip(real, bars, rows["time_progress"] * 100, strict=True)):
         ax.plot([tp, tp], [y - 0.38, y + 0.38], color="#222", lw=1.6)
-        ax.text(max(p, 0) + 1.5, y, f"{p:.0f}%", va="center", fontsize=9)
-    ax.axvline(time_progress * 100, color="#888", ls=":", lw=1)
-    ax.set_xlabel("完成率（%）；黑色竖线为该指标当前阶段的序时进度，虚线为规划整体序时进度")
-    ax.set_xlim(min(-5, pct.min() - 5), max(110, pct.max() + 12))
+        text = "倒退" if p < 0 else f"{p:.0f}%"
+        ax.text(b + 1.5, y, text, va="center", fontsize=9)
+    ax.set_xlabel("任务进度（%）；黑色竖线为该指标所处阶段的序时进度")
+    ax.set_xlim(0, BAR_RANGE[1] + 12)
+    shown = [s for s in names if s in set(rows["status"])]
+    handles = [Patch(color=colors[s], label=names[s]) for s in shown]
+    handles.append(Line2D([], [], color="#222", lw=1.6, label="阶段序时进度"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(rows) > 6 else -0.22),
+              ncol=len(handles), frameon=False, fontsize=9)
     fig.tight_layout()  # the long indicator names inside the figure's width, so text keeps its size
     return fig
 
@@ -183,7 +194,7 @@ def funnel_figure(f: dict, name_col: str, factor: float, unit: str) -> dict:
                  "hovertemplate": "%{text}<br>分母 %{x}<br>比率 %{y}<extra></extra>"})
     layout = {"xaxis": {"title": {"text": "分母（规模）"}}, "yaxis": {"title": {"text": unit}},
               "legend": {"orientation": "h", "y": -0.2}}
-    return {"data": data, "layout": layout}
+    return plotly(data, layout)
 
 
 def ranking_figure(ranking: pd.DataFrame) -> dict:
@@ -194,4 +205,4 @@ def ranking_figure(ranking: pd.DataFrame) -> dict:
              "marker": {"color": "#2f6fb0"}, "text": scores, "textposition": "outside",
              "hovertemplate": "%{y}: %{x} 分<extra></extra>"}]
     layout = {"xaxis": {"range": [0, 105], "title": {"text": "得分"}}, "height": max(300, 28 * len(r) + 80)}
-    return {"data": data, "layout": layout}
+    return plotly(data, layout)

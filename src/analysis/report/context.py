@@ -3,21 +3,31 @@ subordinate units, measure values, scorecards, tasks, accidents, data quality an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.config import WAREHOUSE
 from analysis.errors import WarehouseError
+from analysis.labels import group
 from analysis.method.accidents import accident_frame
-from analysis.method.measures import cache_is_current, compute_measures, load_values
-from analysis.method.progress import empty_series, scorecard, unit_series
+from analysis.method.measures import cache_is_current, compute_measures, data_cutoff, load_values
+from analysis.method.progress import (
+    empty_series,
+    phase_levels,
+    scorecard,
+    time_progress_of_plan,
+    unit_series,
+)
 from analysis.method.quality import cross_section_outliers, missing_denominators, reporting
 from analysis.method.ranking import composite, unit_cards, weights
 from analysis.method.tasks import task_table
 from analysis.plans.catalog import Catalog, get_plan
 from analysis.plans.periods import Quarter
+from analysis.report.narrative import Draft, draft
 from analysis.store.reference import stored_rates
 from analysis.store.warehouse import connect, fetch_one, holds_sample
 
@@ -44,6 +54,11 @@ class ReportContext:
     """National reference rates by year (None when the reference series is not loaded)."""
     series: dict[str, pd.DataFrame]
     """indicator_id -> this unit's quarterly numerator, denominator and value."""
+    unit_level: str | None = None
+    """org_units.level of the unit (区县, 街道 …)."""
+    cutoff: date | None = None
+    """The latest date any dated ledger reaches (数据截止日期)."""
+    generated_on: date = field(default_factory=date.today)
 
     @classmethod
     def load(cls, plan: str, unit: str, period: str, db: str | Path | None = None) -> ReportContext:
@@ -61,6 +76,7 @@ class ReportContext:
             report_rates = reporting(con, unit, q, Quarter(q.year, 1))
             is_sample = holds_sample(con)
             national = stored_rates(con)
+            cutoff = data_cutoff(con)
         series = unit_series(catalog, values[values["unit_id"] == unit]).get(unit, {})
         card = scorecard(catalog, values, unit, q, series, unit_level=found[1])
         child_cards = unit_cards(catalog, values, children, q)
@@ -69,7 +85,7 @@ class ReportContext:
         own = card.assign(unit_id=unit, unit_name=found[0])
         missing = missing_denominators(pd.concat([own, child_cards], ignore_index=True), catalog, unit)
         return cls(catalog, unit, found[0], q, values, card, tasks, accidents, children, child_cards, ranking,
-                   report_rates, outliers, missing, bool(is_sample), national, series)
+                   report_rates, outliers, missing, bool(is_sample), national, series, found[1], cutoff)
 
     def summary(self, kind: str) -> dict:
         """What the report index shows for this report."""
@@ -84,6 +100,21 @@ class ReportContext:
         """This unit's quarterly numerator, denominator and value of one indicator."""
         found = self.series.get(indicator_id)
         return empty_series() if found is None else found
+
+    @cached_property
+    def draft(self) -> Draft:
+        """The drafted 总体判断 and 评估意见 (one per report: several sections show parts of it)."""
+        return draft(self.card, self.tasks, self.ranking, self.accident_row, len(self.missing_denominators),
+                     len(self.outliers), as_of=self.quarter.end,
+                     time_progress=time_progress_of_plan(self.catalog, self.quarter))
+
+    def level_name(self, a: dict) -> str:
+        """The org level an indicator's target is set for, in Chinese (区县级 …)."""
+        ind = self.catalog.indicator(a["indicator_id"])
+        return group("plan_level")[ind.target.level or self.catalog.plan.level]
+
+    def phase_levels(self, ind, baseline: float | None) -> list:
+        return phase_levels(ind, baseline)
 
     @property
     def accident_row(self) -> dict:

@@ -1,10 +1,13 @@
-"""Report sections as HTML, each a function of a ReportContext; notebooks display them in order.
+"""Report sections as document-model blocks (`report.model`), each a function of a ReportContext;
+notebooks `show` them in order and the renderers (HTML, Word, print) lay them out.
 
-Every data string passes through markup.esc; every status is text + icon + colour."""
+`Section.where` says where a section goes outside the page: `body` everywhere in order, `screen`
+on the page only (interactive charts), `appendix` in place on the page and as a numbered 附表 after
+the body in Word and print, `print_appendix` in Word and print only."""
 
 from __future__ import annotations
 
-import math
+import base64
 
 import pandas as pd
 
@@ -16,121 +19,211 @@ from analysis.method.ranking import STATUS_POINTS, UNSCORED, funnel, weights
 from analysis.plans.periods import Quarter
 from analysis.report import charts
 from analysis.report.context import ReportContext
-from analysis.report.markup import (
-    esc,
+from analysis.report.format import (
+    completion_text,
     fmt_date,
+    fmt_duration,
+    fmt_number,
     fmt_pct,
     fmt_value,
-    note,
-    section,
-    status_badge,
-    table,
+    nan,
+    projection_text,
+    status_detail,
+    target_by_text,
+    target_rule_text,
+    target_text,
+    task_progress_text,
+    trend_text,
+    unit_label,
+    yoy_text,
 )
-from analysis.report.narrative import draft
+from analysis.report.model import (
+    BR,
+    Column,
+    Contents,
+    Figure,
+    Header,
+    Item,
+    Items,
+    Paragraph,
+    Row,
+    Section,
+    Span,
+    Table,
+    badge,
+    small,
+    strong,
+)
+from analysis.report.narrative import Draft
 
 
-def _nan(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+def _section(title: str, anchor: str, blocks: list, where: str = "body", level: int = 2) -> Section:
+    return Section(title=title, anchor=anchor, blocks=blocks, where=where, level=level)
 
 
-def header(ctx: ReportContext, title: str, subtitle: str) -> str:
+def note(text: str) -> Paragraph:
+    return Paragraph(content=[text], role="note")
+
+
+def header(ctx: ReportContext, title: str, subtitle: str) -> Header:
     plan = ctx.catalog.plan
-    tp = time_progress_of_plan(ctx.catalog, ctx.quarter)
     counts = ctx.card["status"].value_counts()
-    badges = " ".join(f"{status_badge(s)}<b>{int(counts.get(s, 0))}</b>" for s in STATUSES if counts.get(s, 0))
-    banner = f'<div class="sample-banner">{esc(t("report.sample_banner"))}</div>' if ctx.is_sample else ""
-    meta = table(["项目", "内容"], [
-        ["规划", esc(plan.title)],
-        ["印发单位 / 文号", esc(" ".join(x for x in (plan.issuer, plan.document_no) if x))],
-        ["规划期", esc(f"{fmt_date(plan.period.start)} 至 {fmt_date(plan.period.end)}")],
-        ["评估单位", esc(f"{ctx.unit_name}（{ctx.unit_id}）")],
-        ["评估期", esc(f"{ctx.quarter.label}（截至 {fmt_date(ctx.quarter.end)}）")],
-        ["规划序时进度", esc(fmt_pct(tp, 1))],
-        ["指标状态", badges or "—"],
-    ], cls="meta")
-    return (f'{banner}<header class="report-head"><h1>{esc(title)}</h1><p class="subtitle">{esc(subtitle)}</p>'
-            f"</header>{meta}")
+    statuses: list = []
+    for s in STATUSES:
+        if counts.get(s, 0):
+            statuses += [badge(s), strong(f"{int(counts[s])}"), "  "]
+    facts = [
+        ("规划", [plan.title]),
+        ("印发单位、文号", [" ".join(x for x in (plan.issuer, plan.document_no) if x)]),
+        ("规划期", [f"{fmt_date(plan.period.start)}至{fmt_date(plan.period.end)}"]),
+        ("评估单位", [ctx.unit_name]),
+        ("评估期", [ctx.quarter.label]),
+        ("数据截止日期", [fmt_date(min(ctx.quarter.end, ctx.cutoff) if ctx.cutoff else ctx.quarter.end)]),
+        ("规划序时进度", [fmt_pct(time_progress_of_plan(ctx.catalog, ctx.quarter), 1),
+                     small("（规划期已过时间 ÷ 规划期总长）")]),
+        ("指标状态", statuses or ["—"]),
+    ]
+    return Header(title=title, subtitle=subtitle, facts=facts,
+                  banner=t("report.sample_banner") if ctx.is_sample else None,
+                  issuer=ctx.unit_name, date=fmt_date(ctx.generated_on), document_no=plan.document_no)
 
 
-def indicator_table(ctx: ReportContext, card: pd.DataFrame) -> str:
-    cols = group("columns")
-    trend = group("trend")
-    headers = [cols["indicator"], cols["value"], cols["target"], cols["status"], cols["trend"], cols["yoy"],
-               cols["time_progress"], cols["completion"], cols["projected"], cols["responsible"]]
-    rows, attrs = [], []
-    for a in card.to_dict("records"):
-        d, u = a["decimals"], a["unit"]
-        target = "—" if _nan(a["target"]) else (
-            f"{esc(group('target_kind')[a['kind']])} {esc(fmt_value(a['target'], d, u))}"
-            f"<br><small>{esc(fmt_date(a['target_by']))}</small>")
-        value = esc(fmt_value(a["value"], d, u))
-        if not _nan(a["ci_low"]):
-            value += (f"<br><small>95%区间 {esc(fmt_value(a['ci_low'], d + 1, ''))}–"
-                      f"{esc(fmt_value(a['ci_high'], d + 1, ''))}</small>")
-        if a["small_sample"]:
-            value += ' <span class="flag">小样本</span>'
-        yoy = "—" if _nan(a["yoy_change"]) else esc(f"{a['yoy_change'] * 100:+.1f}%")
-        proj = "—" if _nan(a["projected"]) else (
-            esc(fmt_value(a["projected"], d, u)) + ("（可达标）" if a["likely_met"] else "（难达标）"))
-        rows.append([
-            f"{esc(a['name'])}<br><small>{esc(group('window').get(_window(ctx, a['indicator_id']), ''))}</small>",
-            value, target, status_badge(a["status"]), esc(trend[a["trend"]]), yoy,
-            esc(fmt_pct(a["time_progress"])), esc(fmt_pct(a["task_progress"])), proj, esc(a["responsible"]),
-        ])
-        attrs.append({"class": f"row-{a['status']}", "data-indicator": a["indicator_id"]})
-    return table(headers, rows, cls="scorecard", row_attrs=attrs)
+CONTENTS = (("summary", "总体判断"), ("scorecard", "核心指标"), ("progress", "序时进度"), ("narrative", "评估意见"),
+            ("actions", "分行动指标"), ("accidents", "事故情况"), ("ranking", "量化排名"), ("tasks", "重点任务"),
+            ("quality", "数据质量"), ("method", "方法说明"))
 
 
-def _window(ctx: ReportContext, indicator_id: str) -> str:
-    ind = ctx.catalog.indicator(indicator_id)
-    return ind.window if ctx.catalog.measures[ind.numerator].date else "stock"
+def contents(entries: tuple[tuple[str, str], ...] = CONTENTS) -> Contents:
+    """In-page navigation (hidden in print; Word and print build their own contents)."""
+    return Contents(entries=list(entries))
 
 
-def scorecard(ctx: ReportContext, headline_only: bool = True) -> str:
+# --- the indicator table -----------------------------------------------------------------------
+
+INDICATOR_COLUMNS = [Column(label="指标", kind="long"), Column(label="目标", kind="text"),
+                     Column(label="当前值", kind="number"), Column(label="完成率", kind="number"),
+                     Column(label="任务进度 / 阶段序时进度", kind="number"), Column(label="状态", kind="status"),
+                     Column(label="同比", kind="number"), Column(label="期末预测", kind="number"),
+                     Column(label="责任单位", kind="long")]
+
+
+def _window_label(a: dict) -> str:
+    return group("window").get(a["window"], "")
+
+
+def indicator_row(ctx: ReportContext, a: dict) -> Row:
+    """One indicator as the scorecard shows it: every number in the planners' own terms."""
+    name = [a["name"], small(_window_label(a))]
+    if a["scope_note"]:
+        name += [BR, small("口径说明：" + a["scope_note"])]
+    target = [target_text(a)]
+    if a["target_by"] and a["kind"] not in ("year_on_year_decline", "contain"):
+        target += [BR, small(target_by_text(a))]
+    rule = target_rule_text(a, ctx.level_name(a))
+    if rule:
+        target += [BR, small(rule)]
+    value = [fmt_value(a["value"], a["decimals"], a["unit"])]
+    if a["small_sample"]:
+        value += [" ", Span(text="小样本", style="flag")]
+    if not nan(a["ci_low"]):
+        value += [BR, small(f"95%区间 {fmt_number(a['ci_low'], a['decimals'] + 1)}–"
+                            f"{fmt_number(a['ci_high'], a['decimals'] + 1)}")]
+    arrow, compared = trend_text(a)
+    if compared:
+        value += [BR, small(f"环比 {arrow}（{compared}）")]
+    status = [badge(a["status"])]
+    detail = status_detail(a)
+    if detail:
+        status += [BR, small(detail)]
+    yoy, was = yoy_text(a)
+    proj, pace = projection_text(a)
+    return Row(cells=[name, target, value, [completion_text(a)], [task_progress_text(a)], status,
+                      [yoy] + ([BR, small(was)] if was else []), [proj] + ([BR, small(pace)] if pace else []),
+                      [a["responsible"]]],
+               status=a["status"], attrs={"data-indicator": a["indicator_id"]})
+
+
+def indicator_table(ctx: ReportContext, card: pd.DataFrame, caption: str | None = None) -> Table:
+    return Table(columns=INDICATOR_COLUMNS, rows=[indicator_row(ctx, a) for a in card.to_dict("records")],
+                 role="scorecard", caption=caption)
+
+
+def grouped_indicator_table(ctx: ReportContext) -> Table:
+    """Every indicator, grouped by action: the 指标完成情况表 of Word and print."""
+    rows = []
+    for action in ctx.catalog.plan.actions:
+        card = ctx.card[ctx.card["action"] == action.id]
+        if len(card):
+            rows.append(Row(cells=[[action.title]], status="group"))
+            rows += [indicator_row(ctx, a) for a in card.to_dict("records")]
+    return Table(columns=INDICATOR_COLUMNS, rows=rows, role="scorecard", caption="指标完成情况表")
+
+
+# --- sections ----------------------------------------------------------------------------------
+
+def summary(ctx: ReportContext, d: Draft | None = None) -> Section:
+    """总体判断: the counts a reviewer wants first."""
+    d = d or ctx.draft
+    return _section("总体判断", "summary", [Paragraph(content=[s]) for _, s in d.summary])
+
+
+def scorecard(ctx: ReportContext, headline_only: bool = True) -> Section:
     if headline_only and ctx.card["headline"].any():
         card, text = ctx.card[ctx.card["headline"]], "核心指标为规划目录中标注的重点指标；全部指标见“分行动指标进展”。"
     else:
         card, text = ctx.card, "规划目录中的全部量化指标。"
-    body = note(text) + indicator_table(ctx, card)
-    return section(t("report.scorecard"), body, anchor="scorecard")
+    return _section(t("report.scorecard"), "scorecard", [note(text), indicator_table(ctx, card)], where="screen")
 
 
-def progress_chart(ctx: ReportContext) -> str:
-    fig = charts.progress_bars(ctx.card, time_progress_of_plan(ctx.catalog, ctx.quarter))
-    return section(t("report.time_vs_task"), charts.figure_svg(fig, t("report.time_vs_task")), anchor="progress")
+def indicator_appendix(ctx: ReportContext) -> Section:
+    return _section("指标完成情况表", "indicator-table", [grouped_indicator_table(ctx)], where="print_appendix")
 
 
-def actions(ctx: ReportContext) -> str:
+def progress_chart(ctx: ReportContext) -> Section:
+    fig = charts.progress_bars(ctx.card, ctx.quarter.end)
+    caption = "各指标任务进度与阶段序时进度"
+    svg = charts.figure_svg(fig)
+    png = base64.b64encode(charts.figure_png(fig)).decode("ascii")
+    lead = note("任务进度 = 阶段内已取得的进展 ÷ 阶段要求的进展；阶段序时进度 = 阶段已过天数 ÷ 阶段总天数。"
+                "任务进度不低于序时进度即“时间过半、任务过半”。已到期、逐年比较和不单列考核的指标不在图中。")
+    return _section(t("report.time_vs_task"), "progress", [lead, Figure(caption=caption, svg=svg, png=png)])
+
+
+def narrative(ctx: ReportContext, title: str | None = None, d: Draft | None = None) -> Section:
+    d = d or ctx.draft
+    subs = [Paragraph(content=[t("report.draft")], role="draft_mark")]
+    for key, heading, sentences in d.parts():
+        items = [Item(content=[s], key=k, author="draft") for k, s in sentences] or [Item(content=["—"])]
+        subs.append(_section(heading, f"narrative-{key}", [Items(items=items)], level=3))
+    return _section(title or t("report.narrative"), "narrative", subs)
+
+
+def actions(ctx: ReportContext) -> Section:
     """One block per action (行动): its indicator table and each indicator's trend against its path."""
     blocks = []
+    first = str(Quarter.of(ctx.catalog.plan.period.start).shift(-4))
     for action in ctx.catalog.plan.actions:
         card = ctx.card[ctx.card["action"] == action.id]
         if card.empty:
             continue
         figs = []
         for a in card.to_dict("records"):
-            ind = ctx.catalog.indicator(a["indicator_id"])
-            series = ctx.indicator_series(ind.id)
-            first = str(Quarter.of(ctx.catalog.plan.period.start).shift(-4))
+            series = ctx.indicator_series(a["indicator_id"])
             series = series[(series.index >= first) & (series.index <= str(ctx.quarter))]
-            phases = [(str(Quarter.of(p.by)), v) for p in ind.target.phases
-                      if (v := _phase_level(a, p.value)) is not None]
-            fig = charts.trend_figure(series, a, phases)
-            figs.append(charts.plotly_div(fig, f"trend-{ind.id}", f"{ind.name}（{ind.unit}）" if ind.unit else ind.name))
-        body = indicator_table(ctx, card) + '<div class="chart-grid">' + "".join(figs) + "</div>"
-        blocks.append(section(action.title, body, anchor=f"action-{action.id}", level=3))
-    return section(t("report.actions"), "".join(blocks), anchor="actions")
+            figs.append(trend(ctx, a, series, f"trend-{a['indicator_id']}"))
+        blocks.append(_section(action.title, f"action-{action.id}", [indicator_table(ctx, card), *figs], level=3))
+    return _section(t("report.actions"), "actions", blocks, where="screen")
 
 
-def _phase_level(a: dict, value: float | None) -> float | None:
-    if value is None:
-        return None
-    if a["kind"] == "change_from_baseline":
-        return None if _nan(a["baseline"]) else a["baseline"] * (1 + value / 100)
-    return value
+def trend(ctx: ReportContext, a: dict, series: pd.DataFrame, anchor: str) -> Figure:
+    ind = ctx.catalog.indicator(a["indicator_id"])
+    phases = [(str(Quarter.of(p.by)), lvl) for p, lvl in ctx.phase_levels(ind, a["baseline"])]
+    unit = unit_label(ind.unit)
+    return Figure(caption=f"{ind.name}（{unit}）" if unit else ind.name, plotly=charts.trend_figure(series, a, phases),
+                  anchor=anchor)
 
 
-def accidents(ctx: ReportContext) -> str:
+def accidents(ctx: ReportContext) -> Section:
     """起数、死亡 (年初至今, 同比), the three standard rates with intervals, and a funnel plot."""
     r = ctx.accident_row
     ytd = f"{ctx.quarter.year}年1—{ctx.quarter.q * 3}月"
@@ -139,41 +232,46 @@ def accidents(ctx: ReportContext) -> str:
                             ("injuries", "受伤人数", "人"), ("larger_plus", "较大及以上事故", "起"),
                             ("direct_loss", "直接经济损失", "万元")):
         now, before = r[col], r[col + "_ly"]
-        change = "—" if before == 0 else f"{(now - before) / before * 100:+.1f}%"
-        d = 1 if col == "direct_loss" else 0
-        counts.append([esc(name), esc(fmt_value(now, d, unit)), esc(fmt_value(before, d, unit)), esc(change)])
-    rates, attrs = [], []
+        change = "—" if before == 0 else f"{(now - before) / before * 100:+.1f}%".replace("-", "−")
+        dec = 1 if col == "direct_loss" else 0
+        counts.append(Row(cells=[[name], [fmt_value(now, dec, unit)], [fmt_value(before, dec, unit)], [change]]))
+    rates = []
     for x in rate_rows(ctx.accidents, ctx.unit_id):
-        value = esc(fmt_value(x["value"], 4, x["unit"]))
-        if x["small_sample"] and not _nan(x["value"]):
-            value += ' <span class="flag">小样本</span>'
-        interval = "—" if _nan(x["ci_low"]) else esc(f"{x['ci_low']:.4f}–{x['ci_high']:.4f}")
-        den = "分母缺失" if _nan(x["denominator"]) else esc(f"{x['denominator']:,.2f}")
-        rates.append([esc(x["name"]), value, interval, esc(f"{x['deaths']:.0f}"), den,
-                      esc(fmt_value(x["value_ly"], 4, x["unit"]))])
-        attrs.append({"data-rate": x["id"]})
-    body = (note(f"事故起数与死亡人数为{ytd}累计，与上年同期比较；死亡率按近四个季度计算（年化），"
-                 "区间为精确泊松 95% 置信区间；死亡人数少于 20 人时标注“小样本”，变化多属随机波动。")
-            + table(["项目", ytd, "上年同期", "同比"], counts, cls="accidents")
-            + table(["死亡率指标", "近四季度", "95%置信区间", "死亡人数", "分母", "上年同期"], rates,
-                    cls="rates", row_attrs=attrs))
-    body += _national_note(ctx)
+        value = [fmt_value(x["value"], 4, x["unit"])]
+        if x["small_sample"] and not nan(x["value"]):
+            value += [" ", Span(text="小样本", style="flag")]
+        interval = "—" if nan(x["ci_low"]) else f"{x['ci_low']:.4f}–{x['ci_high']:.4f}"
+        den = "分母缺失" if nan(x["denominator"]) else f"{x['denominator']:,.2f}"
+        rates.append(Row(cells=[[x["name"]], value, [interval], [f"{x['deaths']:.0f}"], [den],
+                                [fmt_value(x["value_ly"], 4, x["unit"])]], attrs={"data-rate": x["id"]}))
+    blocks = [note(f"事故起数与死亡人数为{ytd}累计，与上年同期比较；死亡率按近四个季度计算（年化），"
+                   "区间为精确泊松 95% 置信区间；死亡人数少于 20 人时标注“小样本”，变化多属随机波动。"),
+              Table(columns=[Column(label="项目"), Column(label=ytd, kind="number"),
+                             Column(label="上年同期", kind="number"), Column(label="同比", kind="number")],
+                    rows=counts, role="accidents", caption="事故起数与伤亡"),
+              Table(columns=[Column(label="死亡率指标", kind="long"), Column(label="近四季度", kind="number"),
+                             Column(label="95%置信区间", kind="number"), Column(label="死亡人数", kind="number"),
+                             Column(label="分母", kind="number"), Column(label="上年同期", kind="number")],
+                    rows=rates, role="rates", caption="死亡率")]
+    national = _national_note(ctx)
+    if national:
+        blocks.append(national)
     kids = ctx.accidents[ctx.accidents["unit_id"].isin(ctx.children["unit_id"])]
     f = funnel(kids, "deaths_per_gdp_num", "deaths_per_gdp_den")
     if f:
         name, *_ = RATES["deaths_per_gdp"]
-        fig = charts.funnel_figure(f, "name", 1.0, "人/亿元")
         flagged = f["points"][f["points"]["flag"] == "high"]["name"].tolist()
-        body += charts.plotly_div(fig, "funnel-deaths-per-gdp", f"下级单位{name}漏斗图（近四个季度）") + note(
-            "漏斗图按各单位 GDP 规模给出随机波动的范围：落在虚线（95%）或点线（99.8%）之外的单位才与总体水平有实质差异。"
-            + (f"高于 99.8% 控制限：{'、'.join(flagged)}。" if flagged else "目前没有单位超出 99.8% 控制限。"))
-    return section("生产安全事故情况", body, anchor="accidents")
+        blocks += [Figure(caption=f"下级单位{name}漏斗图（近四个季度）", anchor="funnel-deaths-per-gdp",
+                          plotly=charts.funnel_figure(f, "name", 1.0, t("units.per_gdp"))),
+                   note("漏斗图按各单位 GDP 规模给出随机波动的范围：落在虚线（95%）或点线（99.8%）之外的单位才与总体水平有实质差异。"
+                        + (f"高于 99.8% 控制限：{'、'.join(flagged)}。" if flagged else "目前没有单位超出 99.8% 控制限。"))]
+    return _section("生产安全事故情况", "accidents", blocks)
 
 
-def _national_note(ctx: ReportContext) -> str:
+def _national_note(ctx: ReportContext) -> Paragraph | None:
     """The latest published national figure of each rate up to the report's year, with its year."""
     if ctx.national is None:
-        return ""
+        return None
     parts = []
     for col, (name, _filter, _den, _factor, unit, _agg) in RATES.items():
         s = ctx.national[col].dropna()
@@ -182,126 +280,122 @@ def _national_note(ctx: ReportContext) -> str:
             year = int(s.index[-1])
             rough = "，死亡人数为公布的约数" if col == "deaths_per_gdp" and "rounded" in ctx.national.loc[year, "deaths_note"] else ""
             parts.append(f"{name} {s.iloc[-1]:.4f} {unit}（{year}年{rough}）")
-    return note("全国参照（国家统计局统计公报、应急管理部发布）：" + "；".join(parts) + "。") if parts else ""
+    return note("全国参照（国家统计局统计公报、应急管理部发布）：" + "；".join(parts) + "。") if parts else None
 
 
-def ranking(ctx: ReportContext) -> str:
+def ranking(ctx: ReportContext) -> Section:
     if ctx.ranking.empty:
-        return section("下级单位量化排名", note("该单位没有下级单位，不作排名。"), anchor="ranking")
+        return _section("下级单位量化排名", "ranking", [note("该单位没有下级单位，不作排名。")])
     w = weights(ctx.catalog)
     names = {i.id: i.name for i in ctx.catalog.indicators}
     rule = "；".join(f"{names[k]} 权重 {v:g}" for k, v in w.items())
-    points = "、".join(f"{group('status')[s]} {p:g} 分" for s, p in STATUS_POINTS.items())
     statuses = group("status")
-    rows = []
-    for r in ctx.ranking.itertuples():
-        rows.append([esc("—" if pd.isna(r.rank) else int(r.rank)), esc(r.unit_name), esc(r.unit_id),
-                     esc("—" if pd.isna(r.score) else f"{r.score:.1f}"),
-                     *[esc(getattr(r, s)) for s in (*STATUS_POINTS, *UNSCORED)]])
-    body = (note(f"综合得分 = 各指标状态得分的加权平均（{points}；数据不足的指标不计入，权重按其余指标重新归一）。"
-                 f"权重：{rule}。")
-            + table(["名次", "单位", "代码", "综合得分", *[statuses[s] for s in (*STATUS_POINTS, *UNSCORED)]], rows,
-                    cls="ranking")
-            + charts.plotly_div(charts.ranking_figure(ctx.ranking), "ranking-scores", "下级单位综合得分（量化排名）"))
-    return section("下级单位量化排名", body, anchor="ranking")
+    points = "、".join(f"{statuses[s]} {p:g} 分" for s, p in STATUS_POINTS.items())
+    cols = (*STATUS_POINTS, *UNSCORED)
+    rows = [Row(cells=[["—" if pd.isna(r.rank) else str(int(r.rank))], [r.unit_name],
+                       ["—" if pd.isna(r.score) else f"{r.score:.1f}"], *[[str(getattr(r, s))] for s in cols]])
+            for r in ctx.ranking.itertuples()]
+    table = Table(columns=[Column(label="名次", kind="number"), Column(label="单位"),
+                           Column(label="综合得分", kind="number"), *[Column(label=statuses[s], kind="number")
+                                                                   for s in cols]],
+                  rows=rows, role="ranking", caption="下级单位量化排名")
+    return _section("下级单位量化排名", "ranking", [
+        note(f"综合得分 = 各指标状态得分的加权平均（{points}；数据不足、不单列考核的指标不计入，权重按其余指标重新归一）。"
+             f"权重：{rule}。"), table,
+        Figure(caption="下级单位综合得分（量化排名）", anchor="ranking-scores", plotly=charts.ranking_figure(ctx.ranking))],
+        where="appendix")
 
 
-def data_quality(ctx: ReportContext) -> str:
-    parts = []
+def data_quality(ctx: ReportContext) -> Section:
+    blocks = []
     rep = ctx.reporting
     if rep.empty:
-        parts.append(note("本单位及下级没有须按季度报送经济社会基础数据的街道、镇。"))
+        blocks.append(note("本单位及下级没有须按季度报送经济社会基础数据的街道、镇。"))
     else:
-        rows = [[esc(r.unit_name), esc(r.expected), esc(r.received), esc(fmt_pct(r.reporting_rate)),
-                 esc(r.on_time), esc(fmt_pct(r.on_time_rate))] for r in rep.itertuples()]
+        rows = [Row(cells=[[r.unit_name], [str(r.expected)], [str(r.received)], [fmt_pct(r.reporting_rate)],
+                           [str(r.on_time)], [fmt_pct(r.on_time_rate)]]) for r in rep.itertuples()]
         total = rep[["expected", "received", "on_time"]].sum()
-        rows.append(["<b>合计</b>", esc(total["expected"]), esc(total["received"]),
-                     esc(fmt_pct(total["received"] / total["expected"])), esc(total["on_time"]),
-                     esc(fmt_pct(total["on_time"] / total["expected"]))])
-        parts.append(f"<h3>报送率与及时率（经济社会基础数据，{ctx.quarter.year}年以来）</h3>"
-                     + note(f"报送率 = 已报送 ÷ 应报送（单位 × 季度）；及时率 = 季度结束后 {ON_TIME_DAYS} 天内报送 ÷ 应报送。")
-                     + table(["单位", "应报送", "已报送", "报送率", "按时报送", "及时率"], rows, cls="quality"))
+        rows.append(Row(cells=[[strong("合计")], [str(total["expected"])], [str(total["received"])],
+                               [fmt_pct(total["received"] / total["expected"])], [str(total["on_time"])],
+                               [fmt_pct(total["on_time"] / total["expected"])]]))
+        blocks += [note(f"报送率 = 已报送 ÷ 应报送（单位 × 季度）；及时率 = 季度结束后 {ON_TIME_DAYS} 天内报送 ÷ 应报送。"),
+                   Table(columns=[Column(label="单位"), *[Column(label=x, kind="number") for x in
+                                                        ("应报送", "已报送", "报送率", "按时报送", "及时率")]],
+                         rows=rows, role="quality",
+                         caption=f"报送率与及时率（经济社会基础数据，{ctx.quarter.year}年以来）")]
     if ctx.outliers.empty:
-        parts.append("<h3>异常值</h3>" + note("下级单位的指标值中未发现异常值。"))
+        blocks.append(note("异常值：下级单位的指标值中未发现异常值。"))
     else:
-        rows = [[esc(o.name), esc(o.unit_name), esc(f"{o.value:.2f}"), esc(f"{o.median:.2f}"),
-                 esc("—" if _nan(o.z) else f"{o.z:.2f}"), esc("—" if _nan(o.modified_z) else f"{o.modified_z:.2f}")]
+        rows = [Row(cells=[[o.name], [o.unit_name], [f"{o.value:.2f}"], [f"{o.median:.2f}"],
+                           ["—" if nan(o.z) else f"{o.z:.2f}"], ["—" if nan(o.modified_z) else f"{o.modified_z:.2f}"]])
                 for o in ctx.outliers.itertuples()]
-        parts.append("<h3>异常值</h3>" + note(f"|z| > {Z_LIMIT:g} 或 |修正 z| > {MODIFIED_Z_LIMIT:g} 视为异常，请核实原始台账。")
-                     + table(["指标", "单位", "数值", "下级中位数", "z", "修正 z"], rows, cls="quality"))
+        blocks += [note(f"|z| > {Z_LIMIT:g} 或 |修正 z| > {MODIFIED_Z_LIMIT:g} 视为异常，请核实原始台账。"),
+                   Table(columns=[Column(label="指标", kind="long"), Column(label="单位"),
+                                  *[Column(label=x, kind="number") for x in ("数值", "下级中位数", "z", "修正 z")]],
+                         rows=rows, role="quality", caption="异常值")]
     md = ctx.missing_denominators
     if md.empty:
-        parts.append("<h3>分母缺失</h3>" + note("所有比率指标均有分母。"))
+        blocks.append(note("分母缺失：所有比率指标均有分母。"))
     else:
-        rows = [[esc(m.name), esc(m.unit_name), esc("—" if _nan(m.numerator) else f"{m.numerator:g}"),
-                 esc("缺失" if _nan(m.denominator) else f"{m.denominator:g}")] for m in md.itertuples()]
-        parts.append("<h3>分母缺失</h3>" + note("分母为零或缺失的比率不计算、不插补，状态记为“数据不足”。")
-                     + table(["指标", "单位", "分子", "分母"], rows, cls="quality"))
-    return section("数据质量", "".join(parts), anchor="quality")
+        rows = [Row(cells=[[m.name], [m.unit_name], ["—" if nan(m.numerator) else f"{m.numerator:g}"],
+                           ["缺失" if nan(m.denominator) else f"{m.denominator:g}"]]) for m in md.itertuples()]
+        blocks += [note("分母为零或缺失的比率不计算、不插补，状态记为“数据不足”。"),
+                   Table(columns=[Column(label="指标", kind="long"), Column(label="单位"),
+                                  Column(label="分子", kind="number"), Column(label="分母", kind="number")],
+                         rows=rows, role="quality", caption="分母缺失")]
+    return _section("数据质量", "quality", blocks)
 
 
-def tasks(ctx: ReportContext) -> str:
+TASK_COLUMNS = [Column(label="序号", kind="number"), Column(label="任务", kind="long"), Column(label="责任单位", kind="long"),
+                Column(label="完成时限", kind="date"), Column(label="类型"), Column(label="进展", kind="status"),
+                Column(label="完成日期", kind="date"), Column(label="进展说明", kind="long")]
+
+
+def task_rows(ctx: ReportContext, frame: pd.DataFrame) -> list[Row]:
+    states, kinds = group("task_state"), group("task_kind")
+    rows = []
+    for r in frame.to_dict("records"):
+        state = [Span(text=states[r["state"]], style="strong" if r["state"] == "overdue" else "")]
+        if r["state"] == "overdue":
+            state += [BR, small(f"逾期{fmt_duration(int(r['days_overdue']))}")]
+        deadline = [fmt_date(r["deadline"])] + ([BR, small("规划未写明时限，按规划期末计")] if r.get("undated") else [])
+        rows.append(Row(cells=[[str(r["number"])], [r["text"]], [r["responsible"]], deadline,
+                               [kinds[r["kind"]]], state, [fmt_date(r["completed_on"])], [r["note"] or ""]],
+                        status="overdue" if r["state"] == "overdue" else None, attrs={"data-task": r["task_id"]}))
+    return rows
+
+
+def tasks(ctx: ReportContext) -> Section:
     if ctx.tasks.empty:
-        return section(t("report.tasks"), note("本规划未列出带时限的任务。"), anchor="tasks")
-    cols = group("columns")
+        return _section(t("report.tasks"), "tasks", [note("本规划未列出带时限的任务。")])
     states = group("task_state")
-    kinds = group("task_kind")
     counts = ctx.tasks["state"].value_counts()
-    summary = "，".join(f"{states[s]} {int(n)} 项" for s, n in counts.items())
-    blocks = []
+    summary_text = "，".join(f"{states[s]} {int(n)} 项" for s, n in counts.items())
+    blocks = [note(f"共 {len(ctx.tasks)} 项任务：{summary_text}。按牵头单位分组，已逾期任务排在最前并以红色标出。")]
     for lead, g in ctx.tasks.groupby("lead", sort=False):
-        rows, attrs = [], []
-        for r in g.to_dict("records"):
-            state = states[r["state"]]
-            if r["state"] == "overdue":
-                state += f"（{r['days_overdue']} 天）"
-            rows.append([esc(r["task_id"]), esc(r["text"]), esc(r["responsible"]), esc(fmt_date(r["deadline"])),
-                         esc(kinds[r["kind"]]), f'<span class="task-{esc(r["state"])}">{esc(state)}</span>',
-                         esc(fmt_date(r["completed_on"])), esc(r["note"] or "")])
-            attrs.append({"class": "overdue" if r["state"] == "overdue" else "", "data-task": r["task_id"]})
-        blocks.append(f"<h3>{esc(lead)}</h3>" + table(
-            ["编号", cols["task"], cols["responsible"], cols["deadline"], cols["kind"], cols["state"],
-             cols["completed_on"], cols["note"]], rows, cls="tasks", row_attrs=attrs))
-    body = note(f"共 {len(ctx.tasks)} 项任务：{summary}。按牵头单位分组，已逾期任务排在最前并以红色标出。") + "".join(blocks)
-    return section(t("report.tasks"), body, anchor="tasks")
+        blocks.append(Table(columns=TASK_COLUMNS, rows=task_rows(ctx, g), role="tasks", caption=lead))
+    return _section(t("report.tasks"), "tasks", blocks, where="appendix")
 
 
-def narrative(ctx: ReportContext, title: str | None = None) -> str:
-    d = draft(ctx.card, ctx.tasks, ctx.ranking, ctx.accident_row, len(ctx.missing_denominators), len(ctx.outliers))
-    parts = [f'<p class="draft-mark">{esc(t("report.draft"))}</p>']
-    for heading, items in (("主要成效", d.achievements), ("存在问题", d.problems), ("下步建议", d.actions)):
-        lis = "".join(f"<li>{esc(x)}</li>" for x in items) or "<li>—</li>"
-        parts.append(f"<h3>{heading}</h3><ol>{lis}</ol>")
-    return section(title or t("report.narrative"), '<div class="narrative">' + "".join(parts) + "</div>",
-                   anchor="narrative")
+METHOD = (
+    "指标值：按规划目录中的分子、分母口径，对全部单位、全部季度一次计算；上级单位的数值由下级单位的分子、分母分别加总后再相除，不对比率求平均。统计窗口未被台账完整覆盖的（如台账起始之前的“近四个季度”）记为无数据。",
+    "当期目标：取评估期所处阶段的目标值（如2024年底60%、2025年底100%）；“较基期下降15%”折算为基期值×85%并在目标栏写明。基期事件数过少、下降幅度不足1起（人）的，按不高于基期判定；基期为0的不单列考核。",
+    "完成率按规划的口径计算：不低于类目标为 当前值 ÷ 目标值；不高于类（控制）目标为使用率 = 当前值 ÷ 上限；下降类目标为 已下降幅度 ÷ 要求下降幅度；清零类目标写明尚余数量；逐年比较、不得发生类目标不计完成率。完成率不出现负数，较基期上升时写明上升幅度。",
+    "任务进度 = 阶段内已取得的进展 ÷ 阶段要求的进展；阶段序时进度 = 阶段已过天数 ÷ 阶段总天数；任务进度不低于阶段序时进度即“时间过半、任务过半”。页首的规划序时进度是整个规划期的时间进度。",
+    ("时限未到时，状态采用增长率比值法（参照联合国可持续发展目标进展评估和欧盟统计局方法）：R = 方向 × 实际年均增长率 ÷ |所需年均增长率|，"
+     "R ≥ 0.95 为“正常推进”，0.6 ≤ R < 0.95 为“滞后”，R < 0.6 为“严重滞后”；阶段起点为0、累计数量类和清零类目标改用 任务进度 ÷ 阶段序时进度，套用同一阈值。"
+     "时限已到（含当季到期）时只看是否达到目标：达到为“已达标”（按期完成或逾期完成），未达到为“未完成”并写明逾期时长；按期达标后又回落的为“滞后”。"),
+    "逐年下降、有效遏制类目标与上年同期比较，第四季度定全年：逐年下降须低于上年，有效遏制须不高于上年；事故等小数字的上升先做精确检验，偶然波动范围内的记“滞后”。不得发生类目标发生即“未完成”。",
+    "期末预测：以最近四个季度的线性趋势外推至当前阶段时限（年内累计数按当年进度外推），比率限定在0—100%，数量不小于0；时限已到的不再预测。预测与状态不一致时注明“近期加快”或“近期放缓”。“需每季度提高”为剩余差距 ÷ 剩余季度数。",
+    "同比：百分比指标以“个百分点”表示差值，其余以变化率表示并列出上年同期值；环比：年内累计、规划期累计的数量比较本季度与上季度各自的新增数。",
+    "小样本：事故起数、死亡人数等稀有事件给出精确泊松 95% 置信区间；分子少于 20 时标注“小样本”，其变化多属随机波动；单位间比较用漏斗图而非简单排名。",
+    "量化排名：下级单位各指标状态得分的加权平均，权重取自规划目录，未设权重时核心指标等权。目标按上级设定、本级不单列考核的指标不计入。",
+    f"数据质量：报送率 = 已报送 ÷ 应报送，及时率 = 季度结束后 {ON_TIME_DAYS} 天内报送 ÷ 应报送；异常值按 z 分数（|z|>{Z_LIMIT:g}）和修正 z 分数（|修正z|>{MODIFIED_Z_LIMIT:g}）识别；分母缺失的比率不计算、不插补。",
+    "任务进展：取责任单位截至评估期末最近一次报送；完成类任务超过时限仍未完成即为“已逾期”；规划未写明时限的任务按规划期末计。",
+    "评估意见为程序依据上述数字自动起草的初稿，须由规划编制人员审核修改后使用。",
+)
 
 
-def method() -> str:
-    items = [
-        "指标值：按规划目录中的分子、分母口径，在数据仓库中对全部单位、全部季度一次计算；上级单位的数值由下级单位的分子、分母分别加总后再相除，不对比率求平均。",
-        "当期目标：取评估期所处阶段的目标值（如 2024 年底 60%、2025 年底 100%）；序时路径由阶段起点（基期或上一阶段时限）线性过渡到阶段目标。",
-        "序时进度 = 阶段已过天数 ÷ 阶段总天数；完成率 = 阶段内已取得的进展 ÷ 阶段要求的进展。完成率不低于序时进度即“时间过半、任务过半”。",
-        ("状态判定采用 Open SDG（参照欧盟统计局）增长率比值法：R = 方向 × 实际年均增长率 ÷ |所需年均增长率|。"
-         "已达到当期目标为“已达标”；R ≥ 0.95 为“正常推进”，0.6 ≤ R < 0.95 为“滞后”，R < 0.6 为“严重滞后”；缺少数值或基期为“数据不足”。"
-         "起点为零、累计数量类和清零类目标无法计算增长率，改用 完成率 ÷ 序时进度 并套用同一阈值。"),
-        "期末预测：以最近四个季度的线性趋势外推至阶段时限，判断能否如期达标。",
-        "小样本：事故起数、死亡人数等稀有事件给出精确泊松 95% 置信区间；分子少于 20 时标注“小样本”，其变化多属随机波动，解读时宜谨慎；单位间比较用漏斗图而非简单排名。",
-        "量化排名：下级单位各指标状态得分的加权平均，权重取自规划目录，未设权重时核心指标等权。",
-        (f"数据质量：报送率、及时率按 DHIS2 定义（季度结束后 {ON_TIME_DAYS} 天内为及时）；异常值按 z 分数（|z|>{Z_LIMIT:g}）"
-         f"和修正 z 分数（|修正z|>{MODIFIED_Z_LIMIT:g}）识别；分母缺失的比率不计算、不插补。"),
-        "任务进展：取责任单位截至评估期末最近一次报送；完成类任务超过时限仍未完成即为“已逾期”。",
-        "评估意见为程序依据上述数字自动起草的初稿，须由规划编制人员审核修改后使用。",
-    ]
-    body = "<ol>" + "".join(f"<li>{esc(x)}</li>" for x in items) + "</ol>"
-    return section(t("report.method"), body, anchor="method")
-
-
-CONTENTS = (("scorecard", "核心指标"), ("progress", "序时进度"), ("narrative", "评估意见"), ("actions", "分行动指标"),
-            ("accidents", "事故情况"), ("ranking", "量化排名"), ("tasks", "重点任务"), ("quality", "数据质量"),
-            ("method", "方法说明"))
-
-
-def contents(items: tuple[tuple[str, str], ...] = CONTENTS) -> str:
-    """In-page navigation (hidden in print)."""
-    links = "".join(f'<a href="#{esc(a)}">{esc(label)}</a>' for a, label in items)
-    return f'<nav class="toc">{links}</nav>'
+def method() -> Section:
+    return _section(t("report.method"), "method", [Items(items=[Item(content=[x]) for x in METHOD])],
+                    where="appendix")

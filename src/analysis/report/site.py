@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis.labels import group
-from analysis.report.markup import esc, status_badge, table
 
 if TYPE_CHECKING:  # nbformat pulls in jsonschema (0.8 s to import); a report kernel needs only `glue`
     import nbformat
@@ -66,8 +65,15 @@ def read_fingerprint(html: Path) -> dict | None:
     return fp if isinstance(fp, dict) else None
 
 
+FILES = (("Excel", ".xlsx"), ("Word", ".docx"), ("PDF", ".pdf"))
+"""Files published beside a report's HTML, as the index links them."""
+
+
 def build_index(reports_dir: Path, css: str) -> Path:
     """reports/index.html: every report, grouped by plan, newest period first."""
+    from analysis.plans.periods import Quarter
+    from analysis.report.html import page
+
     entries = []
     for side in sorted(reports_dir.rglob("*.json")):
         try:
@@ -78,39 +84,26 @@ def build_index(reports_dir: Path, css: str) -> Path:
             continue
         html = side.with_suffix(".html")
         if html.exists():
-            s["href"] = html.relative_to(reports_dir).as_posix()
-            xlsx = side.with_suffix(".xlsx")
-            s["xlsx"] = xlsx.relative_to(reports_dir).as_posix() if xlsx.exists() else None
-            entries.append(s)
+            statuses = group("status")
+            counts = s.get("statuses", {})
+            entries.append({**s, "href": html.relative_to(reports_dir).as_posix(),
+                            "files": [(label, side.with_suffix(ext).relative_to(reports_dir).as_posix())
+                                      for label, ext in FILES if side.with_suffix(ext).exists()],
+                            "counts": [(k, int(counts[k])) for k in statuses if counts.get(k)],
+                            "period_label": Quarter.parse(s["period"]).label, "kind_label": KINDS.get(s["kind"], ""),
+                            "overdue_tasks": s.get("overdue_tasks", "—")})
     by_plan: dict[str, list[dict]] = {}
     for e in entries:
         by_plan.setdefault(e["plan_id"], []).append(e)
-    parts = []
-    statuses = group("status")
+    plans = []
     for plan_id in sorted(by_plan):
-        rows = []
         items = sorted(by_plan[plan_id], key=lambda e: (e["period"], e["kind"], e["unit_id"]), reverse=True)
-        for e in items:
-            counts = e.get("statuses", {})
-            badges = " ".join(f"{status_badge(k)}{int(counts[k])}" for k in statuses if counts.get(k))
-            links = f'<a href="{esc(e["href"])}">报告</a>' + (f' · <a href="{esc(e["xlsx"])}">Excel</a>'
-                                                              if e.get("xlsx") else "")
-            rows.append([esc(e["period"]), esc(KINDS.get(e["kind"], e["kind"])), esc(e["unit_name"]), esc(e["unit_id"]),
-                         badges or "—", esc(e.get("overdue_tasks", "—")), links + (" <small>示例数据</small>"
-                                                                                   if e.get("sample") else "")])
-        title = items[0].get("plan_title", plan_id)
-        parts.append(f"<section><h2>{esc(title)}</h2><p class=\"note\">{esc(plan_id)} · {len(items)} 份报告</p>"
-                     + table(["评估期", "类型", "单位", "代码", "指标状态", "逾期任务", "文件"], rows, cls="index")
-                     + "</section>")
-    body = "".join(parts) or '<p class="note">尚未生成任何报告。运行 <code>make report</code> 或 ' \
-                             '<code>python -m analysis report quarterly …</code>。</p>'
-    page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
-            f'content="width=device-width, initial-scale=1.0"><title>评估报告目录</title><style>{css}</style></head>'
-            f'<body><main class="report"><h1>安全生产规划评估报告目录</h1><p class="subtitle">共 {len(entries)} 份报告 · '
-            f'更新于 {datetime.now():%Y-%m-%d %H:%M}</p>{body}</main></body></html>\n')
+        plans.append({"title": items[0].get("plan_title", plan_id), "reports": items})
+    text = page("index.html.j2", css=css, plans=plans, count=len(entries), updated=f"{datetime.now():%Y-%m-%d %H:%M}",
+                statuses=group("status"), icons=group("status_icon"), colors=group("status_color"))
     out = reports_dir / "index.html"
     reports_dir.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
     return out
