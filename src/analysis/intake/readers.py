@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from bisect import bisect_left, bisect_right
 import unicodedata
 import zipfile
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,11 +25,11 @@ from typing import NamedTuple
 
 import numpy as np
 import openpyxl
-from openpyxl.utils import get_column_letter, range_boundaries
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from analysis.errors import LedgerError
 from analysis.intake import csvstream
@@ -273,14 +273,13 @@ def _raw_sheets(path: Path, encoding: str | None, forced: Ledger | None) -> Iter
             if state != "visible" and not _has_header(frame, forced):
                 continue  # a hidden list or WPS's own hidden sheets: nothing a clerk typed as a ledger
             found = [(int(r), f"{get_column_letter(c)}列", v, "cell outside the table",
-                      f"表格右侧（{get_column_letter(c)}列，无表头）有内容，请删除或补上表头 / "
-                      f"a value right of the table, in column {get_column_letter(c)} without a header", c)
+                      (f"表格右侧（{get_column_letter(c)}列，无表头）有内容，请删除或补上表头 / "
+                       f"a value right of the table, in column {get_column_letter(c)} without a header"), c)
                      for r, c, v in stray]
             if state != "visible":
                 found.insert(0, (None, "", title, "hidden sheet",
-                                 f"工作表“{title}”已隐藏但含有台账数据：隐藏的数据不会被忽略，请取消隐藏核对后重新报送，"
-                                 f"或删除该工作表 / hidden sheet holds ledger rows: unhide and check it, or delete it",
-                                 None))
+                                 (f"工作表“{title}”已隐藏，但其中有台账数据：请取消隐藏、核对后重新报送，或删除该工作表 / "
+                                  "hidden sheet holds ledger rows: unhide and check it, or delete it"), None))
             body = frame.iloc[hdr + 1:]
             yield _RawSheet(title, digest, [_clean(v) for v in frame.iloc[hdr].tolist()], int(frame.index[hdr]) + 1,
                             len(body), iter([(body, body.index.to_numpy() + 1)]), tuple(found))
