@@ -9,7 +9,9 @@ Numbers, dates, booleans and None are returned unchanged: a negative number stay
 
 Intake refuses text cells that start with "=" (after white space): they are formulas or their
 results pasted wrong; text starting with + - @ is legitimate data ("-", "+86…", "@某部门") and is
-stored as typed — neutralised only on the way out."""
+stored as typed — neutralised only on the way out. A leading ' before formula-like text is
+Excel's own mark for "this is text" and exactly what `safe` adds, so intake drops it (`unquote`):
+a file the product wrote (an annotated copy) reads back as the values it was written from."""
 
 from __future__ import annotations
 
@@ -32,3 +34,10 @@ def safe(value):
 
 def safe_row(values) -> list:
     return [safe(v) for v in values]
+
+
+def unquote(text: str) -> str:
+    """Text as a clerk meant it: the ' that `safe` (or Excel) puts before formula-like text removed."""
+    if text.startswith("'") and formula_like(text[1:]):
+        return text[1:]
+    return text

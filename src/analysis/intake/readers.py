@@ -31,6 +31,7 @@ import pyarrow
 import pyarrow.compute as pc
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from analysis.cells import unquote
 from analysis.errors import LedgerError
 from analysis.intake import csvstream
 from analysis.intake.ledgers import LEDGERS, Column, Ledger
@@ -38,8 +39,10 @@ from analysis.intake.ledgers import LEDGERS, Column, Ledger
 SUPPORTED = (".csv", ".xlsx")
 LEGACY = (".xls", ".xlsm", ".et", ".ods")
 """Spreadsheet formats units send that we ask them to re-save as .xlsx."""
-HELPER_SHEETS = {"填表说明", "代码表"}
-"""Sheets of our own templates that hold instructions and code lists, not data."""
+PROBLEM_SHEET = "问题清单"
+"""The sheet `validate --annotate` adds to a unit's workbook: the problems found in it."""
+HELPER_SHEETS = {"填表说明", "代码表", PROBLEM_SHEET}
+"""Sheets of our own templates (instructions, code lists) and annotated copies (problems): not data."""
 PROBLEM_CAP = 1000
 """Problems kept per sheet for display and the --report CSV; all of them are counted."""
 LATEST = date(2099, 12, 31)
@@ -573,7 +576,7 @@ def _fast_path(values: pyarrow.Array, column: Column) -> tuple[pyarrow.Array, np
     text = pc.utf8_trim_whitespace(values)
     present = pc.not_equal(text, "")
     if dtype == "str":
-        doubt = pc.or_(pc.or_(pc.starts_with(text, "="), pc.starts_with(text, "#")),
+        doubt = pc.or_(pc.or_(pc.or_(pc.starts_with(text, "="), pc.starts_with(text, "#")), pc.starts_with(text, "'")),
                        pc.greater(pc.utf8_length(values), MAX_TEXT))
         if _is_code(column):
             doubt = pc.or_(doubt, pc.invert(pc.string_is_ascii(text)))
@@ -655,8 +658,9 @@ def parse_bool(v) -> bool:
 
 
 def parse_text(v) -> str:
-    """Text as typed; a number from a worksheet without Excel's float noise (12345678.0 -> 12345678)."""
-    return format(v, ".15g") if isinstance(v, float) else str(v).strip()
+    """Text as typed; a number from a worksheet without Excel's float noise (12345678.0 -> 12345678);
+    the ' before formula-like text that marks it as text dropped (`cells.unquote`)."""
+    return format(v, ".15g") if isinstance(v, float) else unquote(str(v).strip())
 
 
 def parse_code(v) -> str:
@@ -713,6 +717,7 @@ def _not_a_value(v, text: str) -> tuple[str, str] | None:
     text that a spreadsheet would run as one), an Excel error, text beyond Excel's cell limit."""
     if not isinstance(v, str):
         return None
+    text = unquote(text)
     if text.startswith("=") and len(text) > 1:
         return "formula", "单元格为公式，请粘贴为数值 / formula cell: paste values instead"
     if text.upper() in _EXCEL_ERRORS:
