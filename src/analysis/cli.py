@@ -384,3 +384,58 @@ def reference(path: Annotated[Path | None, typer.Argument(help="参考数据 CSV
     except AnalysisError as e:
         _fail(e)
     console.print(f"已导入全国参考数据 {n} 条 / {n} reference figures → {db}")
+
+
+@app.command()
+def collect(period: Annotated[str, typer.Option(help="报送季度，如 2025Q3（列出在该季度结束的各报送周期）")],
+            unit: Annotated[str | None, typer.Option(help="单位代码（默认为组织树的根单位）")] = None,
+            since: Annotated[str | None, typer.Option(help="自哪个季度起（默认只看 --period）")] = None,
+            out: Annotated[Path | None, typer.Option(help="催报单 Excel 文件（.xlsx）")] = None,
+            today: Annotated[str | None, typer.Option(help="按哪一天判断是否逾期（默认今天），如 2025-10-20")] = None,
+            db: DbOption = WAREHOUSE) -> None:
+    """催报：列出哪些单位尚未报送哪些台账（应报 × 已报 × 报送期限），报送率与及时率 / who owes which ledger."""
+    from datetime import date
+
+    from analysis.method import collection
+    from analysis.plans.periods import Quarter
+    from analysis.store.warehouse import connect, fetch_one
+
+    if out:
+        _output_file(out, "催报单文件 / --out")
+    try:
+        last = Quarter.parse(period)
+        first = Quarter.parse(since) if since else last
+        if first > last:
+            raise AnalysisError(f"--since {first} 晚于 --period {last} / --since is after --period")
+        try:
+            day = date.fromisoformat(today) if today else date.today()
+        except ValueError:
+            raise AnalysisError(f"--today 须为日期，如 2025-10-20 / --today must be a date: {today!r}") from None
+        with connect(db, read_only=True) as con:
+            root = fetch_one(con, "SELECT unit_id FROM org_units WHERE parent_id IS NULL ORDER BY unit_id")
+            unit_id = unit or (root[0] if root else None)
+            name = fetch_one(con, "SELECT name FROM org_units WHERE unit_id = ?", [unit_id]) if unit_id else None
+            if name is None:
+                raise AnalysisError(f"数据仓库中没有单位 / unknown unit {unit_id!r}")
+            grid = collection.status(con, unit_id, last, first, today=day)
+    except AnalysisError as e:
+        _fail(e)
+    span = f"{first}" if first == last else f"{first}—{last}"
+    owed = collection.owed(grid)
+    tbl = Table("单位 unit", "台账 ledger", "规划 plan", "周期 period", "期限 due", "状态 status", "逾期天数 days late",
+                title=f"催报清单 · {name[0]}（{unit_id}）· {span} · 未报送 {len(owed)} 项 / {len(owed)} report(s) owed")
+    for r in owed.itertuples():
+        tbl.add_row(f"{r.unit_name}（{r.unit_id}）", r.ledger_title, r.plan_id or "", r.period, f"{r.due:%Y-%m-%d}",
+                    r.status, str(r.days_late) if r.days_late else "", style="red" if r.days_late else None)
+    console.print(tbl)
+    rates = Table("台账 ledger", "应报 expected", "已报 received", "按时 on time", "报送率 reporting", "及时率 on time",
+                  title="报送率与及时率（DHIS2；未到期的不计入应报） / completeness and timeliness")
+    for r in collection.rates(grid).itertuples():
+        rates.add_row(r.ledger_title, str(r.expected), str(r.received), str(r.on_time), f"{r.reporting_rate:.0%}",
+                      f"{r.on_time_rate:.0%}")
+    console.print(rates)
+    if out:
+        from analysis.report.reminders import write_reminders
+
+        write_reminders(grid, out, f"{name[0]}（{unit_id}）台账报送情况 · {span} · 截至 {day:%Y-%m-%d}")
+        console.print(f"催报单 / reminder workbook → {out}")
