@@ -66,7 +66,7 @@ class CsvFile:
                 lines.append(line.rstrip("\r\n"))
                 while line and not line.endswith("\n"):  # the rest of a line longer than HEAD_CHARS
                     line = f.readline(HEAD_CHARS)
-        return list(csv.reader(lines, delimiter=self.delimiter))
+        return [_split(line, self.delimiter) for line in lines]
 
 
 def sniff(path: Path, encoding: str | None = None) -> CsvFile:
@@ -102,6 +102,11 @@ def sniff(path: Path, encoding: str | None = None) -> CsvFile:
     return CsvFile(path, file.sha256, chosen, lines, longest, _delimiter(file))
 
 
+def _split(line: str, delimiter: str) -> list[str]:
+    """One line's fields (an unclosed quote runs to the end of the line, not into the next)."""
+    return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+
+
 def _nul_error(path: Path, first: bytes) -> LedgerError:
     """NUL bytes: say UTF-16 (Excel's “Unicode 文本” export) when the file starts like it."""
     utf16 = first[:2] in (b"\xff\xfe", b"\xfe\xff") or (
@@ -121,7 +126,7 @@ def _delimiter(file: CsvFile) -> str:
     sample = [line for line in sample if line.strip()]
 
     def fields(sep: str) -> int:
-        return min((len(r) for r in csv.reader(sample, delimiter=sep)), default=0)
+        return min((len(_split(line, sep)) for line in sample), default=0)
 
     counts = {sep: fields(sep) for sep in DELIMITERS}
     best = max(DELIMITERS, key=lambda sep: counts[sep])

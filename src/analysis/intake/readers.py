@@ -13,6 +13,7 @@ import hashlib
 import math
 import re
 import unicodedata
+import warnings
 import zipfile
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
@@ -271,10 +272,10 @@ def _raw_sheets(path: Path, encoding: str | None, forced: Ledger | None) -> Iter
             raise LedgerError(f"{path}: 不是有效的 Excel(.xlsx) 文件（可能已损坏或实为网页/文本） / "
                               "not a valid .xlsx file (broken, or really HTML/text)")
         digest = sha256_of(path)
-        for title, state, frame, stray in _read_workbook(path):
-            hdr = _header_row(frame, forced)
-            if state != "visible" and not _has_header(frame, forced):
+        for title, state, frame, stray, found_header in _read_workbook(path, forced):
+            if state != "visible" and found_header is None:
                 continue  # a hidden list or WPS's own hidden sheets: nothing a clerk typed as a ledger
+            hdr = found_header or 0
             found = [(int(r), f"{get_column_letter(c)}列", v, "cell outside the table",
                       (f"表格右侧（{get_column_letter(c)}列，无表头）有内容，请删除或补上表头 / "
                        f"a value right of the table, in column {get_column_letter(c)} without a header"), c)
@@ -293,18 +294,28 @@ def _raw_sheets(path: Path, encoding: str | None, forced: Ledger | None) -> Iter
         raise LedgerError(f"{path}: 不支持的文件类型 {suffix}，请使用 .xlsx 或 .csv / unsupported file type")
 
 
-def _read_workbook(path: Path) -> list[tuple[str, str, pd.DataFrame, list[tuple[int, int, object]]]]:
+HEADER_SPAN = 1024
+"""Columns searched for the header row (a ledger has a few dozen at most)."""
+
+
+def _read_workbook(path: Path, forced: Ledger | None = None
+                   ) -> list[tuple[str, str, pd.DataFrame, list[tuple[int, int, object]], int | None]]:
     """Each sheet that holds anything: (title, visibility, the non-empty rows as an object frame
-    indexed by row number − 1, stray cells right of the table as (row, column, value)).
+    indexed by row number − 1 and as wide as the header, stray cells right of it as (row, column,
+    value), the header's position in the frame or None when no row of the first ten is one).
 
     Streamed with openpyxl's read-only reader and the sheet's declared dimension ignored, so
     memory follows the cells present, not the grid a sheet claims (one stray cell at XFD1048576
     declares 17 billion). Cell values as stored: formulas stay text so they can be refused.
     Merged cells are read as their top-left value in every cell of the range (a title merged
     across the table, a 所属社区 merged down the rows it covers)."""
+    quiet = warnings.catch_warnings()  # openpyxl's notes on WPS styles etc. are no business of the clerk's
+    quiet.__enter__()
+    warnings.simplefilter("ignore", UserWarning)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds on damaged files
+        quiet.__exit__(None, None, None)
         raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
     out = []
     try:
@@ -322,15 +333,18 @@ def _read_workbook(path: Path) -> list[tuple[str, str, pd.DataFrame, list[tuple[
                     numbers.append(number)
                     rows.append(list(values[:end]))
             if rows:
-                width = max(len(r) for r in rows[:10])
+                head = pd.DataFrame([r[:HEADER_SPAN] for r in rows[:10]], dtype=object)
+                hdr = _find_header(head, forced)
+                width = len(rows[hdr]) if hdr is not None else head.shape[1]
                 _fill_merged(numbers, rows, merged, width)
-                out.append((ws.title, ws.sheet_state, *_cut_table(numbers, rows, width)))
+                out.append((ws.title, ws.sheet_state, *_cut_table(numbers, rows, width), hdr))
     except LedgerError:
         raise
     except Exception as e:  # noqa: BLE001 - damaged sheet XML surfaces while rows are read
         raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
     finally:
         wb.close()
+        quiet.__exit__(None, None, None)
     return out
 
 
@@ -371,8 +385,8 @@ def _fill_merged(numbers: list[int], rows: list[list], merged: list[tuple[int, i
 
 
 def _cut_table(numbers: list[int], rows: list[list], width: int) -> tuple[pd.DataFrame, list[tuple[int, int, object]]]:
-    """The rows as a frame `width` wide (the widest of the first ten rows, where the header is),
-    and the cells further right as stray cells (row, column, value)."""
+    """The rows as a frame `width` wide (the header's width), and the cells further right as
+    stray cells (row, column, value)."""
     stray = [(n, j + 1, v) for n, r in zip(numbers, rows) if len(r) > width
              for j, v in enumerate(r[width:], start=width) if _clean(v) != ""]
     frame = pd.DataFrame([r[:width] + [None] * (width - len(r)) for r in rows], dtype=object,
