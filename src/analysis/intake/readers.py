@@ -309,13 +309,15 @@ def _read_workbook(path: Path, forced: Ledger | None = None
     declares 17 billion). Cell values as stored: formulas stay text so they can be refused.
     Merged cells are read as their top-left value in every cell of the range (a title merged
     across the table, a 所属社区 merged down the rows it covers)."""
-    quiet = warnings.catch_warnings()  # openpyxl's notes on WPS styles etc. are no business of the clerk's
-    quiet.__enter__()
-    warnings.simplefilter("ignore", UserWarning)
+    with warnings.catch_warnings():  # openpyxl's notes on WPS styles etc. are no business of the clerk's
+        warnings.simplefilter("ignore", UserWarning)
+        return _read_sheets(path, forced)
+
+
+def _read_sheets(path: Path, forced: Ledger | None):
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds on damaged files
-        quiet.__exit__(None, None, None)
         raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
     out = []
     try:
@@ -333,7 +335,8 @@ def _read_workbook(path: Path, forced: Ledger | None = None
                     numbers.append(number)
                     rows.append(list(values[:end]))
             if rows:
-                head = pd.DataFrame([r[:HEADER_SPAN] for r in rows[:10]], dtype=object)
+                span = min(max(len(r) for r in rows[:10]), HEADER_SPAN)
+                head = pd.DataFrame([r[:span] + [None] * (span - len(r)) for r in rows[:10]], dtype=object)
                 hdr = _find_header(head, forced)
                 width = len(rows[hdr]) if hdr is not None else head.shape[1]
                 _fill_merged(numbers, rows, merged, width)
@@ -344,7 +347,6 @@ def _read_workbook(path: Path, forced: Ledger | None = None
         raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
     finally:
         wb.close()
-        quiet.__exit__(None, None, None)
     return out
 
 
