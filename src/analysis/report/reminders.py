@@ -12,12 +12,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from analysis.cells import safe_row
+from analysis.labels import group
 from analysis.method import collection
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 STATUS_FILLS = {collection.MISSING_OVERDUE: "FDECEC", collection.RECEIVED_LATE: "FFF4CE",
                 collection.RECEIVED_ON_TIME: "E6F4EA", collection.MISSING_NOT_DUE: "F2F2F2"}
-FREQUENCY_TEXT = {"quarterly": "每季度", "half-yearly": "每半年", "yearly": "每年"}
 
 OWED = [("单位代码", "unit_id", 14), ("单位名称", "unit_name", 14), ("台账", "ledger_title", 18),
         ("规划", "plan_id", 24), ("报送周期", "period", 10), ("报送期限", "due", 12), ("状态", "status", 16),
@@ -41,7 +41,7 @@ def _sheet(ws, spec, frame: pd.DataFrame) -> None:
         for _, key, _ in spec:
             v = rec.get(key) if key else None
             if key == "frequency":
-                v = FREQUENCY_TEXT.get(v, v)
+                v = group("frequency").get(v, v)
             values.append(None if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT else v)
         ws.append(safe_row(values))
         row = ws.max_row
