@@ -427,7 +427,15 @@ def collect(period: Annotated[str, typer.Option(help="报送季度，如 2025Q3�
     for r in owed.itertuples():
         tbl.add_row(f"{r.unit_name}（{r.unit_id}）", r.ledger_title, r.plan_id or "", r.period, f"{r.due:%Y-%m-%d}",
                     r.status, str(r.days_late) if r.days_late else "", style="red" if r.days_late else None)
-    console.print(tbl)
+    if console.is_terminal:
+        console.print(tbl)
+    else:  # one line per report owed (grep-able logs, mail merges)
+        console.print(tbl.title, soft_wrap=True, highlight=False, markup=False)
+        for r in owed.itertuples():
+            console.print(f"{r.unit_name}（{r.unit_id}）: {r.ledger_title}" + (f" [{r.plan_id}]" if r.plan_id else "")
+                          + f" {r.period} 期限 {r.due:%Y-%m-%d} {r.status}" + (f" 逾期 {r.days_late} 天" if r.days_late
+                                                                          else ""),
+                          soft_wrap=True, highlight=False, markup=False)
     rates = Table("台账 ledger", "应报 expected", "已报 received", "按时 on time", "报送率 reporting", "及时率 on time",
                   title="报送率与及时率（DHIS2；未到期的不计入应报） / completeness and timeliness")
     for r in collection.rates(grid).itertuples():

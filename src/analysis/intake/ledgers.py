@@ -116,9 +116,9 @@ class Ledger:
         for c in self.columns:
             checks = []
             if c.choices:
-                checks.append(pa.Check.isin(list(c.choices), error=f"取值须为 / must be one of: {'、'.join(c.choices)}"))
+                checks.append(pa.Check.isin(list(c.choices), error=f"取值须为：{'、'.join(c.choices)} / must be one of: {', '.join(c.choices)}"))
             if c.min_value is not None:
-                checks.append(pa.Check.ge(c.min_value, error=f"不得小于 / must be >= {c.min_value:g}"))
+                checks.append(pa.Check.ge(c.min_value, error=f"不得小于 {c.min_value:g} / must be >= {c.min_value:g}"))
             cols[c.name] = pa.Column(_PANDERA_TYPES[c.dtype], checks=checks, nullable=not c.required,
                                      coerce=False, required=True)
         return pa.DataFrameSchema(cols, unique=list(self.key), strict=True, name=self.name)
