@@ -240,3 +240,30 @@ def test_period_before_the_plan_is_refused(warehouse, tmp_path):
     assert "早于规划期" in out and f"{plan.period.start:%Y-%m-%d}" in out
     assert not list((tmp_path / "reports").rglob("*.html"))
     assert table_fingerprint(db) == before
+
+
+def test_runaway_line_refused_with_its_line_number(tmp_path):
+    from analysis.errors import LedgerError
+    from analysis.intake.csvstream import MAX_RECORD
+
+    path = tmp_path / "drills__quote.csv"
+    path.write_text(DRILLS + "D1,SLQ-QF-01,E1,2024-03-05,综合演练,是,30\n" + "x" * (MAX_RECORD + 10) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(LedgerError, match="第3行超过"):
+        read_ledger_file(path)
+
+
+def test_annotate_gives_unreadable_files_their_problem_list(tmp_path):
+    """A file that cannot be read at all still gets a copy: just the 问题清单 saying why."""
+    db = tmp_path / "w.duckdb"
+    ingest([DATA / "good"], db=db)
+    out = tmp_path / "annotated"
+    cases = DATA / "bad" / "ledgers"
+    result = CliRunner().invoke(app, ["validate", str(cases / "html_as_xls"), str(cases / "truncated_xlsx"),
+                                      str(cases / "utf16_csv"), "--annotate", str(out), "--db", str(db)])
+    assert result.exit_code == 1
+    for copy in sorted(out.iterdir()):
+        wb = openpyxl.load_workbook(copy)
+        assert wb.sheetnames == ["问题清单"], copy.name
+        assert wb["问题清单"].max_row == 2 and wb["问题清单"]["G2"].value
+    assert sorted(p.name for p in out.iterdir()) == ["drills__broken.xlsx", "drills__utf16.xlsx", "drills__web.xlsx"]

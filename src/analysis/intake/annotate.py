@@ -46,10 +46,9 @@ def annotate(paths: list[Path], batches: list[Batch], problems: list[Problem], o
             name = f"{path.parent.name}__{name}"
         used.add(name)
         mine = by_file.get(path.name, [])
-        if path.suffix.lower() == ".xlsx":
-            wb = _workbook(path)
-        else:
-            wb = _csv_workbook(path, next((b for b in batches if b.path == path), None))
+        suffix = path.suffix.lower()
+        wb = (_workbook(path) if suffix == ".xlsx" else
+              _csv_workbook(path, next((b for b in batches if b.path == path), None)) if suffix == ".csv" else None)
         if wb is None:  # not readable at all: the list alone says why
             wb = openpyxl.Workbook()
             wb.remove(wb.active)

@@ -33,9 +33,10 @@ CHUNK_ROWS = 500_000
 and its typed copy stay well under a few hundred MB."""
 HEAD_CHARS = 1 << 16
 """Text read to find the header row below any title rows."""
-MAX_RECORD = 64 << 20
+MAX_RECORD = 8 << 20
 """Longest line accepted: arrow's block must hold a whole record, so blocks grow to twice the
-longest line up to this; a longer line (a runaway quote, a pasted file) refuses the file."""
+longest line (16 MB at most, read-ahead included well under the memory goal); a longer line (a
+runaway quote, a pasted file: no cell holds more than 32,767 characters) refuses the file."""
 DELIMITERS = (",", ";", "\t", "|")
 """Field separators understood: comma, and the semicolon, tab or bar some exports use."""
 _UTF8 = ("utf-8", "utf-8-sig", "utf8")
@@ -51,7 +52,7 @@ class CsvFile:
     lines: int
     """Newlines in the file: the row count the progress bar aims at."""
     longest: int = 0
-    """Bytes in the longest line."""
+    """Bytes in the longest line (at least; ARROW_BLOCK/2 where all lines are shorter)."""
     delimiter: str = ","
 
     def head(self, n: int = 10) -> list[list[str]]:
@@ -79,17 +80,25 @@ def sniff(path: Path, encoding: str | None = None) -> CsvFile:
             if b"\x00" in block:
                 raise _nul_error(path, block if not lines and not run else b"")
             digest.update(block)
-            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
-            if len(ends):
-                longest = max(longest, run + int(ends[0]) + 1, int(np.diff(ends).max(initial=0)))
-                run = len(block) - int(ends[-1]) - 1
+            count = block.count(b"\n")
+            if _short_lines(block, run):  # the common case, at memchr speed: no line can be long
+                longest = max(longest, ARROW_BLOCK // 2)
+                run = len(block) - block.rfind(b"\n") - 1
             else:
-                run += len(block)
-            if max(longest, run) > MAX_RECORD:
-                raise LedgerError(f"{path}: 第{lines + 1}行超过 {MAX_RECORD >> 20} MB（单元格内容过长，或引号未闭合），"
-                                  f"请检查该行 / line {lines + 1} is longer than {MAX_RECORD >> 20} MB "
-                                  "(a huge cell or an unclosed quote)")
-            lines += len(ends)
+                ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+                if len(ends):
+                    first, gaps = run + int(ends[0]) + 1, np.diff(ends)
+                    if first > MAX_RECORD:
+                        raise _long_line(path, lines + 1)
+                    if len(gaps) and gaps.max() > MAX_RECORD:
+                        raise _long_line(path, lines + int(np.argmax(gaps > MAX_RECORD)) + 2)
+                    longest = max(longest, first, int(gaps.max(initial=0)))
+                    run = len(block) - int(ends[-1]) - 1
+                else:
+                    run += len(block)
+                if run > MAX_RECORD:
+                    raise _long_line(path, lines + count + 1)
+            lines += count
             decoder = decoder and _feed(decoder, block)
     longest = max(longest, run)
     if decoder and _feed(decoder, b"", final=True):
@@ -100,6 +109,21 @@ def sniff(path: Path, encoding: str | None = None) -> CsvFile:
         chosen = _other_encoding(path)
     file = CsvFile(path, digest.hexdigest(), chosen, lines, longest)
     return CsvFile(path, file.sha256, chosen, lines, longest, _delimiter(file))
+
+
+def _long_line(path: Path, line: int) -> LedgerError:
+    return LedgerError(f"{path}: 第{line}行超过 {MAX_RECORD >> 20} MB（单元格内容过长，或引号未闭合），请检查该行 / "
+                       f"line {line} is longer than {MAX_RECORD >> 20} MB (a huge cell or an unclosed quote)")
+
+
+def _short_lines(block: bytes, run: int) -> bool:
+    """Every slice of ARROW_BLOCK/4 bytes holds a newline (and the line running in from the block
+    before is short): then no line is longer than ARROW_BLOCK/2, and the default block fits any record."""
+    step = ARROW_BLOCK // 4
+    if run > step or b"\n" not in block[:step - run]:
+        return False
+    return all(block.find(b"\n", i, i + step) >= 0 for i in range(0, len(block) - step + 1, step)) \
+        and b"\n" in block[-step:]
 
 
 def _split(line: str, delimiter: str) -> list[str]:
