@@ -154,8 +154,9 @@ def status(con: duckdb.DuckDBPyConnection, unit_id: str, period: Quarter | str, 
     last = Quarter.parse(period) if isinstance(period, str) else period
     first = Quarter.parse(since) if isinstance(since, str) else (since or last)
     today = today or date.today()
-    catalogs = _catalogs() if catalogs is None else catalogs
     chosen = [lg for lg in periodic_ledgers() if ledgers is None or lg.name in ledgers]
+    if catalogs is None:  # read only when a ledger is owed by the plans' units
+        catalogs = _catalogs() if any(PLAN_UNITS in lg.reporters for lg in chosen) else []
     frames = []
     for ledger in chosen:
         spans = periods(ledger.frequency, first, last)
