@@ -60,6 +60,7 @@ EXPECTED = {
     "total_row": ("drills__total.csv", 4, "", "total row"),
     "gdp_in_wan_yuan": ("economy__wan.csv", 4, "地区生产总值(亿元,当季)", "order of magnitude"),
     "money_unit_mismatch": ("economy__unit.csv", 2, "地区生产总值(亿元,当季)", "unit"),
+    "column_without_header": ("drills__nohdr.csv", 2, "H列", "cell outside the table"),
     "stray_cell_far_out": ("drills__stray.xlsx", 1048576, "XFD列", "cell outside the table"),
     "hidden_sheet": ("drills__hidden.xlsx", None, "", "hidden sheet"),
     "merged_title_and_total": ("drills__merged.xlsx", 5, "", "total row"),

@@ -194,7 +194,8 @@ def open_ledger_file(path: Path, encoding: str | None = None, ledger_name: str |
         batch.add(len(raw.problems), [batch.problem(*p[:5], sheet_column=p[5]) for p in raw.problems])
         columns = _map_columns(batch, raw.headers, raw.header_row)
         batch.positions = {ledger.column(name).header: j + 1 for name, j in columns.items()}
-        sheets.append(Sheet(batch, raw.expected_rows, _chunks(batch, columns, raw.chunks, today)))
+        unnamed = [j for j, h in enumerate(raw.headers) if not h]
+        sheets.append(Sheet(batch, raw.expected_rows, _chunks(batch, columns, raw.chunks, today, unnamed)))
     if not sheets:
         raise LedgerError(f"{path}: 工作簿中没有数据 / the workbook holds no data")
     return sheets
@@ -277,9 +278,7 @@ def _raw_sheets(path: Path, encoding: str | None, forced: Ledger | None) -> Iter
                 continue  # a hidden list or WPS's own hidden sheets: nothing a clerk typed as a ledger
             hdr = found_header or 0
             found = [(int(r), f"{get_column_letter(c)}列", v, "cell outside the table",
-                      (f"表格右侧（{get_column_letter(c)}列，无表头）有内容，请删除或补上表头 / "
-                       f"a value right of the table, in column {get_column_letter(c)} without a header"), c)
-                     for r, c, v in stray]
+                      _NO_HEADER.format(get_column_letter(c)), c) for r, c, v in stray]
             if state != "visible":
                 found.insert(0, (None, "", title, "hidden sheet",
                                  (f"工作表“{title}”已隐藏，但其中有台账数据：请取消隐藏、核对后重新报送，或删除该工作表 / "
@@ -294,6 +293,8 @@ def _raw_sheets(path: Path, encoding: str | None, forced: Ledger | None) -> Iter
         raise LedgerError(f"{path}: 不支持的文件类型 {suffix}，请使用 .xlsx 或 .csv / unsupported file type")
 
 
+_NO_HEADER = ("{0}列没有表头，但有内容（不会被导入）：请删除该内容，或补上表头 / a value in column {0}, which has "
+              "no header: delete it or give the column its header")
 HEADER_SPAN = 1024
 """Columns searched for the header row (a ledger has a few dozen at most)."""
 
@@ -439,9 +440,15 @@ def _map_columns(batch: Batch, headers: list[str], header_row: int) -> dict[str,
 
 # --- parsing rows ---------------------------------------------------------------------------------
 
-def _chunks(batch: Batch, columns: dict[str, int], raw_chunks, today: date) -> Iterator[Chunk]:
+def _chunks(batch: Batch, columns: dict[str, int], raw_chunks, today: date, unnamed: list[int]) -> Iterator[Chunk]:
     for raw, rows in raw_chunks:
         keep = ~_blank_rows(raw)
+        for j in unnamed:  # a column inside the table without a header: its values would be dropped unseen
+            cells = raw.column(j) if isinstance(raw, pyarrow.Table) else pyarrow.array(raw.iloc[:, j].map(_clean))
+            full = np.flatnonzero(pc.not_equal(pc.utf8_trim_whitespace(cells), "").to_numpy(zero_copy_only=False))
+            batch.add(len(full), (batch.problem(int(rows[p]), f"{get_column_letter(j + 1)}列", _as_py(cells, p),
+                                                "cell outside the table", _NO_HEADER.format(get_column_letter(j + 1)),
+                                                sheet_column=j + 1) for p in full))
         total = np.flatnonzero(_total_rows(raw) & keep)
         batch.add(len(total), (batch.problem(int(rows[p]), "", "合计", "total row",
                                              "合计/小计行不是台账记录，请删除（汇总由系统计算） / a total line is not a "

@@ -105,6 +105,9 @@ def main() -> None:
     f = case(BAD, "money_unit_mismatch")
     csv_text(f, "economy__unit.csv", ECONOMY_HEADERS + "\nSLQ-QF,2024-03-31,81000万元,5000,3000,60000,2024-04-10\n")
 
+    f = case(BAD, "column_without_header")  # a note typed in the column right of the last header
+    csv_text(f, "drills__nohdr.csv", ",".join(DRILL_HEADERS) + ",\nD1,SLQ-QF-01,E1,2024-03-05,综合演练,是,30,已补报\n"
+                                                              "D2,SLQ-QF-01,E1,2024-03-06,综合演练,是,30,\n")
     f = case(BAD, "stray_cell_far_out")  # one value at the last cell of the grid
     wb, ws = drills_book()
     ws["XFD1048576"] = "x"
