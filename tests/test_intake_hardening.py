@@ -267,3 +267,8 @@ def test_annotate_gives_unreadable_files_their_problem_list(tmp_path):
         assert wb.sheetnames == ["问题清单"], copy.name
         assert wb["问题清单"].max_row == 2 and wb["问题清单"]["G2"].value
     assert sorted(p.name for p in out.iterdir()) == ["drills__broken.xlsx", "drills__utf16.xlsx", "drills__web.xlsx"]
+
+
+def test_published_scoreboard_holds_no_formula(quarterly_report):
+    """The scoreboard `report quarterly` writes beside the HTML (catalog text, unit names, notes)."""
+    assert no_live_formula(quarterly_report.with_suffix(".xlsx")) > 50
