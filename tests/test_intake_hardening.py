@@ -76,7 +76,7 @@ def _context(text: str):
     action = catalog.plan.actions[0].id
     card = pd.DataFrame([{
         "indicator_id": text, "name": text, "value": -1.5, "unit": text, "target": 2.0, "target_by": None,
-        "status": "behind", "trend": "none", "yoy_change": -0.25, "time_progress": 0.5, "completion": 0.4,
+        "status": "behind", "trend": "none", "yoy_change": -0.25, "time_progress": 0.5, "completion": 0.4, "task_progress": 0.4,
         "projected": -3.0, "likely_met": False, "responsible": text, "source": text, "decimals": 1, "action": action}])
     tasks = pd.DataFrame([{"task_id": text, "action": action, "text": text, "responsible": text, "deadline": None,
                            "kind": "milestone", "state": "overdue", "days_overdue": 3, "completed_on": None,

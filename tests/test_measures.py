@@ -49,11 +49,15 @@ def con():
                  for i in range(90)]
     training.append({"record_id": "dup", "person_id": "q0", "enterprise_id": "E2", "unit_id": "C2", "role": "安全管理人员",
                          "training_date": date(2024, 8, 2), "hours": 8.0, "passed": True})  # same person again
+    training.append({"record_id": "late", "person_id": "z1", "enterprise_id": "E1", "unit_id": "C1", "role": "主要负责人",
+                     "training_date": date(2024, 11, 1), "hours": 8.0, "passed": True})
     insert(c, "personnel_training", training)
     drills = [{"drill_id": "d1", "unit_id": "C1", "enterprise_id": "E1", "drill_date": date(2024, 3, 1), "kind": "综合演练",
                    "unannounced": False, "participants": 10},
               {"drill_id": "d2", "unit_id": "C2", "enterprise_id": "E2", "drill_date": date(2024, 3, 1), "kind": "综合演练",
-                   "unannounced": True, "participants": 10}]
+                   "unannounced": True, "participants": 10},
+              {"drill_id": "d0", "unit_id": "C2", "enterprise_id": "E3", "drill_date": date(2023, 1, 15),
+               "kind": "综合演练", "unannounced": False, "participants": 5}]  # the drills ledger starts in 2023Q1
     insert(c, "drills", drills)
     yield c
     c.close()
@@ -117,7 +121,9 @@ def test_closed_enterprise_leaves_the_denominator(frame):
 def test_windows(frame):
     assert frame.loc[("trained_q", "S", "2024Q2"), "value"] == 60
     assert frame.loc[("trained_q", "S", "2024Q3"), "value"] == 31  # 30 new people + q0 again
-    assert frame.loc[("trained_t4", "S", "2024Q3"), "value"] == 120  # distinct over four quarters
+    assert frame.loc[("trained_t4", "S", "2024Q4"), "value"] == 121  # distinct over four quarters
+    # the training ledger starts in 2024Q1: a trailing year that begins before it is partial, not low
+    assert np.isnan(frame.loc[("trained_t4", "S", "2024Q3"), "value"])
     assert frame.loc[("coverage", "S", "2024Q3"), "numerator"] == 120  # distinct since plan start
 
 
@@ -126,11 +132,14 @@ def test_frequency_rule_per_risk_class(frame):
     assert frame.loc[("drills", "C1", "2024Q3"), "value"] == 100
     assert frame.loc[("drills", "C2", "2024Q3"), "value"] == 0
     assert frame.loc[("drills", "S", "2024Q1"), "value"] == 100
+    # a 12-month look-back is complete only a year after the drills ledger starts (2023Q1)
+    assert frame.loc[("drills", "C2", "2023Q4"), "numerator"] == 1
+    assert np.isnan(frame.loc[("drills", "C2", "2023Q3"), "value"])
 
 
 def test_coverage_unknown_before_the_ledger_and_never_delivered_ledger(frame):
     assert np.isnan(frame.loc[("trained_q", "S", "2023Q4"), "value"])  # before the first training row
-    assert np.isnan(frame.loc[("trained_q", "S", "2024Q4"), "value"])  # after the data cut-off (2024-08-02)
+    assert np.isnan(frame.loc[("trained_q", "S", "2025Q1"), "value"])  # after the data cut-off (2024-11-01)
     assert frame.loc[("trained_q", "C1", "2024Q2"), "value"] == 0  # covered, nothing happened: a real zero
     assert np.isnan(frame.loc[("rescue", "S", "2024Q3"), "value"])  # rescue ledger never delivered
 

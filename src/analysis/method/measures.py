@@ -138,7 +138,13 @@ def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.Dat
         if ledger and first is None:
             series[:] = float("nan")
         elif ledger:
-            covered = [first <= q.end <= Quarter.of(last).end for q in quarters]
+            # a window is known only when the ledger covers all of it: from the quarter of its
+            # first row (a trailing year that begins before the ledger does is partial, not low)
+            since, until = Quarter.of(first).start, Quarter.of(last).end
+            starts = windows[windows["window"] == window].set_index("period")["period_start"]
+            lookback = max(r.every_months for r in m.frequency.rules) if m.frequency else 0
+            covered = [since <= (starts[str(q)] if m.date else _months_before(q.end, lookback)) and q.end <= until
+                       for q in quarters]
             mask = pd.Series(covered, index=[str(q) for q in quarters])
             series[~series.index.get_level_values("period").map(mask).to_numpy(dtype=bool)] = float("nan")
         frame = series.reset_index()
@@ -149,8 +155,21 @@ def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.Dat
         columns=["measure", "window", "unit_id", "period", "value"])
 
 
+def _months_before(d: date, months: int) -> date:
+    """The first day of the `months` months that end on `d` (a quarter end): where a frequency
+    rule's look-back begins."""
+    idx = d.year * 12 + d.month - months
+    return date(idx // 12, idx % 12 + 1, 1)
+
+
+MEASURES_VERSION = 2
+"""Bumped whenever `compute_measures` changes what a value means (2: partial windows are unknown),
+so cached values computed by earlier code are recomputed."""
+
+
 def catalog_digest(catalog: Catalog) -> str:
-    return hashlib.sha256(catalog.model_dump_json().encode()).hexdigest()[:16]
+    """What the cached values depend on besides the data: the catalog and the measure code's version."""
+    return hashlib.sha256(f"{MEASURES_VERSION}:{catalog.model_dump_json()}".encode()).hexdigest()[:16]
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> str:

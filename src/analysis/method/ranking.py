@@ -9,7 +9,9 @@ import pandas as pd
 from analysis.method.progress import (
     ACHIEVED,
     BEHIND,
+    MISSED,
     NO_DATA,
+    NOT_APPLICABLE,
     OFF_TRACK,
     ON_TRACK,
     scorecard,
@@ -18,8 +20,10 @@ from analysis.method.progress import (
 from analysis.plans.catalog import Catalog
 from analysis.plans.periods import Quarter
 
-STATUS_POINTS = {ACHIEVED: 100.0, ON_TRACK: 85.0, BEHIND: 60.0, OFF_TRACK: 30.0}
-"""Points per status; 数据不足 scores nothing and its weight is left out (weights renormalised)."""
+STATUS_POINTS = {ACHIEVED: 100.0, ON_TRACK: 85.0, BEHIND: 60.0, OFF_TRACK: 30.0, MISSED: 20.0}
+"""Points per status; 数据不足 and 不单列考核 score nothing and their weight is left out (weights
+renormalised)."""
+UNSCORED = (NO_DATA, NOT_APPLICABLE)
 FUNNEL_LEVELS = (0.95, 0.998)
 
 
@@ -35,8 +39,9 @@ def unit_cards(catalog: Catalog, values: pd.DataFrame, units: pd.DataFrame, q: Q
     """Scorecards of several units stacked, with unit_id and unit name."""
     frames = []
     series = unit_series(catalog, values[values["unit_id"].isin(units["unit_id"])])
-    for unit_id, name in units[["unit_id", "name"]].itertuples(index=False):
-        card = scorecard(catalog, values.iloc[:0], unit_id, q, series.get(unit_id, {}))
+    levels = units["level"] if "level" in units else pd.Series(None, index=units.index)
+    for unit_id, name, level in zip(units["unit_id"], units["name"], levels, strict=True):
+        card = scorecard(catalog, values.iloc[:0], unit_id, q, series.get(unit_id, {}), unit_level=level)
         card.insert(0, "unit_name", name)
         card.insert(0, "unit_id", unit_id)
         frames.append(card)
@@ -46,7 +51,7 @@ def unit_cards(catalog: Catalog, values: pd.DataFrame, units: pd.DataFrame, q: Q
 def composite(cards: pd.DataFrame, w: dict[str, float]) -> pd.DataFrame:
     """One row per unit: score 0–100, rank, and the count of each status among the weighted indicators."""
     if cards.empty:
-        return pd.DataFrame(columns=["unit_id", "unit_name", "score", "rank", "scored", *STATUS_POINTS, NO_DATA])
+        return pd.DataFrame(columns=["unit_id", "unit_name", "score", "rank", "scored", *STATUS_POINTS, *UNSCORED])
     c = cards[cards["indicator_id"].isin(w)].copy()
     c["weight"] = c["indicator_id"].map(w)
     c["points"] = c["status"].map(STATUS_POINTS)
@@ -57,7 +62,7 @@ def composite(cards: pd.DataFrame, w: dict[str, float]) -> pd.DataFrame:
                         "scored": g["points"].count()}).reset_index()
     out["score"] = np.where(out["w"] > 0, out["wp"] / out["w"].where(out["w"] > 0), np.nan)
     counts = c.pivot_table(index="unit_id", columns="status", values="indicator_id", aggfunc="count", fill_value=0)
-    for s in (*STATUS_POINTS, NO_DATA):
+    for s in (*STATUS_POINTS, *UNSCORED):
         out[s] = out["unit_id"].map(counts.get(s, {})).fillna(0).astype(int)
     out = out.sort_values(["score", "unit_id"], ascending=[False, True], na_position="last").reset_index(drop=True)
     out["rank"] = out["score"].rank(method="min", ascending=False).astype("Int64")

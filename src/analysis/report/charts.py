@@ -141,7 +141,7 @@ def progress_bars(card: pd.DataFrame, time_progress: float):
     """序时进度 vs 完成率: one bar per indicator with a target path, the plan's time progress as a line."""
     setup_matplotlib()
     colors = group("status_color")
-    rows = card[card["completion"].notna()].copy()
+    rows = card[card["task_progress"].notna()].copy()
     fig = Figure(figsize=(8.6, 0.42 * max(len(rows), 3) + 1.2))  # no pyplot: nothing to close afterwards
     ax = fig.subplots()
     if rows.empty:
@@ -149,7 +149,7 @@ def progress_bars(card: pd.DataFrame, time_progress: float):
         ax.axis("off")
         return fig
     rows = rows.iloc[::-1]
-    pct = (rows["completion"].clip(-0.2, 1.5) * 100).to_numpy()
+    pct = (rows["task_progress"].clip(-0.2, 1.5) * 100).to_numpy()
     names = [_wrapped(n) for n in rows["name"]]
     ax.barh(names, pct, color=[colors[s] for s in rows["status"]], height=0.6)
     for y, (p, tp) in enumerate(zip(pct, rows["time_progress"] * 100, strict=True)):

@@ -50,7 +50,7 @@ class ReportContext:
         catalog = get_plan(plan)
         q = Quarter.parse(period)
         with connect(Path(db) if db else WAREHOUSE, read_only=True) as con:
-            found = fetch_one(con, "SELECT name FROM org_units WHERE unit_id = ?", [unit])
+            found = fetch_one(con, "SELECT name, level FROM org_units WHERE unit_id = ?", [unit])
             if not found:
                 raise WarehouseError(f"数据仓库中没有单位 / unit not in warehouse: {unit}")
             children = con.execute("SELECT unit_id, name, level FROM org_units WHERE parent_id = ? ORDER BY unit_id",
@@ -62,7 +62,7 @@ class ReportContext:
             is_sample = holds_sample(con)
             national = stored_rates(con)
         series = unit_series(catalog, values[values["unit_id"] == unit]).get(unit, {})
-        card = scorecard(catalog, values, unit, q, series)
+        card = scorecard(catalog, values, unit, q, series, unit_level=found[1])
         child_cards = unit_cards(catalog, values, children, q)
         ranking = composite(child_cards, weights(catalog))
         outliers = cross_section_outliers(child_cards) if not child_cards.empty else pd.DataFrame()

@@ -68,8 +68,8 @@ def draft(card: pd.DataFrame, tasks: pd.DataFrame, ranking: pd.DataFrame | None 
         gap = ""
         if a["kind"] == "year_on_year_decline" and a["yoy_value"] is not None:
             gap = f"，上年同期 {_v(a, 'yoy_value')}"
-        elif a["completion"] is not None and a["time_progress"] is not None and not _nan(a["completion"]):
-            gap = f"，完成率 {fmt_pct(a['completion'])}，低于序时进度 {fmt_pct(a['time_progress'])}"
+        elif a["task_progress"] is not None and a["time_progress"] is not None and not _nan(a["task_progress"]):
+            gap = f"，任务进度 {fmt_pct(a['task_progress'])}，低于阶段序时进度 {fmt_pct(a['time_progress'])}"
         target = "" if a["target"] is None or _nan(a["target"]) else \
             f"（{fmt_date(a['target_by'])}前目标 {_v(a, 'target')}）"
         likely = "，按近四季度趋势预计难以如期达标" if a["likely_met"] is False else ""

@@ -66,7 +66,7 @@ def _indicator_rows(ws, records: list[dict]) -> None:
         pct = lambda v: None if _num(v) is None else round(v * 100, 1)
         ws.append(safe_row([a["indicator_id"], a["name"], _num(a["value"]), a["unit"], _num(a["target"]), a["target_by"],
                    f"{group('status_icon')[a['status']]} {status[a['status']]}", trend[a["trend"]],
-                   pct(a["yoy_change"]), pct(a["time_progress"]), pct(a["completion"]), _num(a["projected"]),
+                   pct(a["yoy_change"]), pct(a["time_progress"]), pct(a["task_progress"]), _num(a["projected"]),
                    {True: "可达标", False: "难达标"}.get(a["likely_met"], "—"), a["responsible"], a["source"]]))
         row = ws.max_row
         fmt = "0." + "0" * a["decimals"] if a["decimals"] else "0"

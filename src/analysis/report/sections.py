@@ -12,7 +12,7 @@ from analysis.labels import group, t
 from analysis.method.accidents import RATES, rate_rows
 from analysis.method.progress import STATUSES, time_progress_of_plan
 from analysis.method.quality import MODIFIED_Z_LIMIT, ON_TIME_DAYS, Z_LIMIT
-from analysis.method.ranking import STATUS_POINTS, funnel, weights
+from analysis.method.ranking import STATUS_POINTS, UNSCORED, funnel, weights
 from analysis.plans.periods import Quarter
 from analysis.report import charts
 from analysis.report.context import ReportContext
@@ -75,7 +75,7 @@ def indicator_table(ctx: ReportContext, card: pd.DataFrame) -> str:
         rows.append([
             f"{esc(a['name'])}<br><small>{esc(group('window').get(_window(ctx, a['indicator_id']), ''))}</small>",
             value, target, status_badge(a["status"]), esc(trend[a["trend"]]), yoy,
-            esc(fmt_pct(a["time_progress"])), esc(fmt_pct(a["completion"])), proj, esc(a["responsible"]),
+            esc(fmt_pct(a["time_progress"])), esc(fmt_pct(a["task_progress"])), proj, esc(a["responsible"]),
         ])
         attrs.append({"class": f"row-{a['status']}", "data-indicator": a["indicator_id"]})
     return table(headers, rows, cls="scorecard", row_attrs=attrs)
@@ -197,10 +197,10 @@ def ranking(ctx: ReportContext) -> str:
     for r in ctx.ranking.itertuples():
         rows.append([esc("—" if pd.isna(r.rank) else int(r.rank)), esc(r.unit_name), esc(r.unit_id),
                      esc("—" if pd.isna(r.score) else f"{r.score:.1f}"),
-                     *[esc(getattr(r, s)) for s in (*STATUS_POINTS, "no_data")]])
+                     *[esc(getattr(r, s)) for s in (*STATUS_POINTS, *UNSCORED)]])
     body = (note(f"综合得分 = 各指标状态得分的加权平均（{points}；数据不足的指标不计入，权重按其余指标重新归一）。"
                  f"权重：{rule}。")
-            + table(["名次", "单位", "代码", "综合得分", *[statuses[s] for s in (*STATUS_POINTS, "no_data")]], rows,
+            + table(["名次", "单位", "代码", "综合得分", *[statuses[s] for s in (*STATUS_POINTS, *UNSCORED)]], rows,
                     cls="ranking")
             + charts.plotly_div(charts.ranking_figure(ctx.ranking), "ranking-scores", "下级单位综合得分（量化排名）"))
     return section("下级单位量化排名", body, anchor="ranking")
