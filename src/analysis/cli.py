@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -43,6 +44,49 @@ def _fail(e: AnalysisError) -> None:
     raise typer.Exit(1)
 
 
+def _output_dir(path: Path, what: str) -> Path:
+    """A folder the command can write into, made if missing; else a clear error (exit 1) before any work."""
+    import tempfile
+
+    try:
+        if path.exists() and not path.is_dir():
+            raise NotADirectoryError
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except (NotADirectoryError, FileExistsError):
+        _fail(AnalysisError(f"{what} {path} 不是文件夹（或位于一个文件之下），请指定一个文件夹 / {path} is not a "
+                            "folder (or lies under a file)"))
+    except OSError as e:
+        _fail(AnalysisError(f"{what} {path} 无法写入（{e.strerror}），请检查权限或换一个位置 / cannot write "
+                            f"to {path}: {e.strerror}"))
+    return path
+
+
+def _output_file(path: Path, what: str) -> Path:
+    """A file the command can write (its folder made if missing); else a clear error (exit 1) before any work."""
+    if path.is_dir():
+        _fail(AnalysisError(f"{what} {path} 是一个文件夹，请给出文件名，如 {path / 'problems.csv'} / {path} is a "
+                            "folder: give a file name"))
+    _output_dir(path.parent, what)
+    if path.exists() and not os.access(path, os.W_OK):
+        _fail(AnalysisError(f"{what} {path} 为只读文件，无法覆盖 / {path} is read-only"))
+    return path
+
+
+def _plan_tasks() -> dict[str, set[str] | None]:
+    """The task ids of every plan catalog (None for a catalog that does not load: its tasks go unchecked)."""
+    from analysis.plans.catalog import get_plan, plan_files
+
+    found: dict[str, set[str] | None] = {}
+    for pid in plan_files():
+        try:
+            found[pid] = {t.id for t in get_plan(pid).tasks}
+        except AnalysisError:
+            found[pid] = None
+    return found
+
+
 @app.command()
 def sample(out: Annotated[Path, typer.Option(help="输出目录")] = SAMPLE_DIR,
            seed: Annotated[int, typer.Option(help="随机种子")] = SAMPLE_SEED,
@@ -82,10 +126,12 @@ def _print_problems(problems, report: Path | None = None, total: int | None = No
     if report:
         import csv
 
+        from analysis.cells import safe_row
+
         with open(report, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(["文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "规则 rule", "说明 message"])
-            w.writerows([p.file, p.sheet, p.row or "", p.column, p.value, p.rule, p.message] for p in problems)
+            w.writerows(safe_row([p.file, p.sheet, p.row or "", p.column, p.value, p.rule, p.message]) for p in problems)
     if console.is_terminal:
         tbl = Table("文件 file", "工作表 sheet", "行 row", "列 column", "值 value", "规则 rule", "说明 message",
                     title=t("cli.validate_problems", n=total))
@@ -121,15 +167,28 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或�
              db: DbOption = WAREHOUSE,
              encoding: Annotated[str | None, typer.Option(help="CSV 编码，如 gbk")] = None,
              ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None,
-             report: ReportOption = None) -> None:
+             report: ReportOption = None,
+             annotate: Annotated[Path | None, typer.Option(
+                 "--annotate", help="为每个报送文件写出标注问题单元格的副本（含“问题清单”工作表），可退回报送单位修改")] = None
+             ) -> None:
     """只校验不写入，列出全部问题 / dry run: list every problem, write nothing."""
+    from analysis.intake.readers import expand_paths
     from analysis.store.warehouse import validate as run
 
+    if report:
+        _output_file(report, "问题清单文件 / --report")
+    if annotate:
+        _output_dir(annotate, "标注副本目录 / --annotate")
     try:
         with _row_progress("校验 / checking") as progress:
-            batches, problems = run(paths, db, encoding, ledger, progress=progress)
+            batches, problems = run(paths, db, encoding, ledger, progress=progress, plan_tasks=_plan_tasks())
     except AnalysisError as e:
         _fail(e)
+    if annotate:
+        from analysis.intake.annotate import annotate as write_copies
+
+        copies = write_copies(expand_paths(paths), batches, problems, annotate)
+        console.print(f"已写出 {len(copies)} 个标注副本 / annotated copies → {annotate}")
     if problems:
         _print_problems(problems, report, len(problems) + sum(b.omitted for b in batches))
         raise typer.Exit(1)
@@ -146,9 +205,11 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目�
     from analysis.store.warehouse import IngestRejected
     from analysis.store.warehouse import ingest as run
 
+    if report:
+        _output_file(report, "问题清单文件 / --report")
     try:
         with _row_progress("导入 / loading") as progress:
-            summaries = run(paths, db, encoding, ledger, progress=progress)
+            summaries = run(paths, db, encoding, ledger, progress=progress, plan_tasks=_plan_tasks())
     except IngestRejected as e:
         _print_problems(e.problems, report, e.total)
         err.print("[bold red]未写入任何数据 / nothing was written[/]")
@@ -217,6 +278,7 @@ def _publish(plan: str, unit: str | None, period: str | None, kind: str, out: Pa
              formats: tuple[str, ...]) -> None:
     from analysis.publish.pipeline import publish
 
+    _output_dir(out, "报告目录 / --out")
     try:
         with console.status(f"正在生成 {plan} · {unit or '规划所属单位'} · {period or kind} …"):
             path = publish(plan, unit, period, kind, out, db, formats)
@@ -274,6 +336,7 @@ def batch(plan: Annotated[str, typer.Option(help="规划 id，或 all（全部�
     """批量生成全部单位的报告（Dask 并行、常驻内核、可续跑） / publish every unit's report on Dask."""
     from analysis.publish.batch import FAILED, PUBLISHED, SKIPPED, run_batch
 
+    _output_dir(out, "报告目录 / --out")
     ids = [u for item in units or [] for u in item.replace(",", " ").split()] or None
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
                    TimeElapsedColumn(), TextColumn("剩余"), TimeRemainingColumn(), console=err)
@@ -333,3 +396,66 @@ def reference(path: Annotated[Path | None, typer.Argument(help="参考数据 CSV
     except AnalysisError as e:
         _fail(e)
     console.print(f"已导入全国参考数据 {n} 条 / {n} reference figures → {db}")
+
+
+@app.command()
+def collect(period: Annotated[str, typer.Option(help="报送季度，如 2025Q3（列出在该季度结束的各报送周期）")],
+            unit: Annotated[str | None, typer.Option(help="单位代码（默认为组织树的根单位）")] = None,
+            since: Annotated[str | None, typer.Option(help="自哪个季度起（默认只看 --period）")] = None,
+            out: Annotated[Path | None, typer.Option(help="催报单 Excel 文件（.xlsx）")] = None,
+            today: Annotated[str | None, typer.Option(help="按哪一天判断是否逾期（默认今天），如 2025-10-20")] = None,
+            db: DbOption = WAREHOUSE) -> None:
+    """催报：列出哪些单位尚未报送哪些台账（应报 × 已报 × 报送期限），报送率与及时率 / who owes which ledger."""
+    from datetime import date
+
+    from analysis.method import collection
+    from analysis.plans.periods import Quarter
+    from analysis.store.warehouse import connect, fetch_one
+
+    if out:
+        _output_file(out, "催报单文件 / --out")
+    try:
+        last = Quarter.parse(period)
+        first = Quarter.parse(since) if since else last
+        if first > last:
+            raise AnalysisError(f"--since {first} 晚于 --period {last} / --since is after --period")
+        try:
+            day = date.fromisoformat(today) if today else date.today()
+        except ValueError:
+            raise AnalysisError(f"--today 须为日期，如 2025-10-20 / --today must be a date: {today!r}") from None
+        with connect(db, read_only=True) as con:
+            root = fetch_one(con, "SELECT unit_id FROM org_units WHERE parent_id IS NULL ORDER BY unit_id")
+            unit_id = unit or (root[0] if root else None)
+            name = fetch_one(con, "SELECT name FROM org_units WHERE unit_id = ?", [unit_id]) if unit_id else None
+            if name is None:
+                raise AnalysisError(f"数据仓库中没有单位 / unknown unit {unit_id!r}")
+            grid = collection.status(con, unit_id, last, first, today=day)
+    except AnalysisError as e:
+        _fail(e)
+    span = f"{first}" if first == last else f"{first}—{last}"
+    owed = collection.owed(grid)
+    tbl = Table("单位 unit", "台账 ledger", "规划 plan", "周期 period", "期限 due", "状态 status", "逾期天数 days late",
+                title=f"催报清单 · {name[0]}（{unit_id}）· {span} · 未报送 {len(owed)} 项 / {len(owed)} report(s) owed")
+    for r in owed.itertuples():
+        tbl.add_row(f"{r.unit_name}（{r.unit_id}）", r.ledger_title, r.plan_id or "", r.period, f"{r.due:%Y-%m-%d}",
+                    r.status, str(r.days_late) if r.days_late else "", style="red" if r.days_late else None)
+    if console.is_terminal:
+        console.print(tbl)
+    else:  # one line per report owed (grep-able logs, mail merges)
+        console.print(tbl.title, soft_wrap=True, highlight=False, markup=False)
+        for r in owed.itertuples():
+            console.print(f"{r.unit_name}（{r.unit_id}）: {r.ledger_title}" + (f" [{r.plan_id}]" if r.plan_id else "")
+                          + f" {r.period} 期限 {r.due:%Y-%m-%d} {r.status}" + (f" 逾期 {r.days_late} 天" if r.days_late
+                                                                          else ""),
+                          soft_wrap=True, highlight=False, markup=False)
+    rates = Table("台账 ledger", "应报 expected", "已报 received", "按时 on time", "报送率 reporting", "及时率 on time",
+                  title="报送率与及时率（DHIS2；未到期的不计入应报） / completeness and timeliness")
+    for r in collection.rates(grid).itertuples():
+        rates.add_row(r.ledger_title, str(r.expected), str(r.received), str(r.on_time), f"{r.reporting_rate:.0%}",
+                      f"{r.on_time_rate:.0%}")
+    console.print(rates)
+    if out:
+        from analysis.report.reminders import write_reminders
+
+        write_reminders(grid, out, f"{name[0]}（{unit_id}）台账报送情况 · {span} · 截至 {day:%Y-%m-%d}")
+        console.print(f"催报单 / reminder workbook → {out}")

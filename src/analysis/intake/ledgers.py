@@ -55,6 +55,9 @@ class Column:
     """Dates before this are refused (events are recent; founding dates may be old)."""
     future_ok: bool = False
     """Dates after today are accepted (deadlines), not refused as typing errors."""
+    magnitude: bool = False
+    """Checked against the same unit's other periods: a value 100 times larger or smaller than the
+    median of its history is refused (GDP in 万元 where 亿元 is asked is 10,000 times too large)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,16 @@ class Ledger:
     date_column: str | None = None
     """The column that places a row in a reporting period (for reporting rates)."""
     row_rules: tuple[RowRule, ...] = field(default=())
+    frequency: str | None = None
+    """How often each reporting unit delivers it: one of FREQUENCIES (quarterly, half-yearly,
+    yearly), or None for registers kept up to date as things change (org units, enterprises)."""
+    due_days: int = 15
+    """A period's ledger is due this many days after the period ends (催报, on-time rate)."""
+    reporters: tuple[str, ...] = ("街道", "镇")
+    """Who owes it each period: units of these levels (their rows and their communities'), or
+    PLAN_UNITS: the org unit of each plan catalog running in the period."""
+    submitted_column: str | None = None
+    """The column that says when a row was handed in; without one, the load time of its file."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -103,9 +116,9 @@ class Ledger:
         for c in self.columns:
             checks = []
             if c.choices:
-                checks.append(pa.Check.isin(list(c.choices), error=f"取值须为 / must be one of: {'、'.join(c.choices)}"))
+                checks.append(pa.Check.isin(list(c.choices), error=f"取值须为：{'、'.join(c.choices)} / must be one of: {', '.join(c.choices)}"))
             if c.min_value is not None:
-                checks.append(pa.Check.ge(c.min_value, error=f"不得小于 / must be >= {c.min_value:g}"))
+                checks.append(pa.Check.ge(c.min_value, error=f"不得小于 {c.min_value:g} / must be >= {c.min_value:g}"))
             cols[c.name] = pa.Column(_PANDERA_TYPES[c.dtype], checks=checks, nullable=not c.required,
                                      coerce=False, required=True)
         return pa.DataFrameSchema(cols, unique=list(self.key), strict=True, name=self.name)
@@ -116,6 +129,17 @@ class Ledger:
 
 _PANDERA_TYPES = {"str": "string", "int": "Int64", "float": "Float64", "date": "datetime64[ns]", "bool": "boolean"}
 DUCKDB_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
+
+
+FREQUENCIES = {"quarterly": 1, "half-yearly": 2, "yearly": 4}
+"""Delivery frequency -> quarters per period."""
+PLAN_UNITS = "plan"
+"""Ledger.reporters value: each plan's own org unit reports (tasks_status)."""
+
+
+def _is_quarter_end(d: pd.DataFrame) -> pd.Series:
+    q = d["quarter_end"]
+    return (q + pd.offsets.QuarterEnd(0)) == q
 
 
 def C(name, header, dtype="str", required=True, **kw) -> Column:
@@ -167,7 +191,8 @@ LEDGERS: dict[str, Ledger] = {
             C("training_date", "培训日期", "date"),
             C("hours", "学时", "float", min_value=0),
             C("passed", "考核是否合格", "bool"),
-        ), date_column="training_date", description="每人每次培训一行；三类人员培训覆盖率的分子。"),
+        ), date_column="training_date", description="每人每次培训一行；三类人员培训覆盖率的分子。",
+            frequency="quarterly"),
         Ledger("drills", "应急演练", ("drill_id",), (
             C("drill_id", "演练编号"),
             C("unit_id", "所属社区/村或街道代码"),
@@ -176,7 +201,7 @@ LEDGERS: dict[str, Ledger] = {
             C("kind", "演练类型", choices=DRILL_KINDS),
             C("unannounced", "是否“四不”演练", "bool", description="不提前通知、不设定脚本、不预设场景、不预设地点"),
             C("participants", "参演人数", "int", min_value=0),
-        ), date_column="drill_date"),
+        ), date_column="drill_date", frequency="half-yearly"),
         Ledger("hazards", "事故隐患", ("hazard_id",), (
             C("hazard_id", "隐患编号"),
             C("unit_id", "所属社区/村代码"),
@@ -192,7 +217,7 @@ LEDGERS: dict[str, Ledger] = {
                     "整改完成日期早于发现日期 / rectified before it was found"),
             RowRule("deadline after found", ("found_on", "deadline"), lambda d: d["deadline"] >= d["found_on"],
                     "整改期限早于发现日期 / deadline before the hazard was found"),
-        )),
+        ), frequency="quarterly", due_days=10),
         Ledger("accidents", "生产安全事故", ("accident_id",), (
             C("accident_id", "事故编号"),
             C("unit_id", "发生地社区/村代码"),
@@ -210,13 +235,16 @@ LEDGERS: dict[str, Ledger] = {
         Ledger("economy", "经济社会基础数据", ("unit_id", "quarter_end"), (
             C("unit_id", "单位代码"),
             C("quarter_end", "季度末日期", "date"),
-            C("gdp", "地区生产总值(亿元,当季)", "float", min_value=0),
-            C("industry_workers", "工矿商贸从业人员数", "int", min_value=0),
-            C("motor_vehicles", "机动车保有量", "int", min_value=0),
-            C("population", "常住人口", "int", min_value=0),
+            C("gdp", "地区生产总值(亿元,当季)", "float", min_value=0, magnitude=True),
+            C("industry_workers", "工矿商贸从业人员数", "int", min_value=0, magnitude=True),
+            C("motor_vehicles", "机动车保有量", "int", min_value=0, magnitude=True),
+            C("population", "常住人口", "int", min_value=0, magnitude=True),
             C("reported_on", "报送日期", "date", required=False,
               description="单位报送本季度数据的日期；用于及时率，留空时按导入仓库的时间计"),
-        ), date_column="quarter_end", description="亿元GDP、十万人、万车死亡率的分母。"),
+        ), date_column="quarter_end", description="亿元GDP、十万人、万车死亡率的分母。", row_rules=(
+            RowRule("quarter end", ("quarter_end",), _is_quarter_end,
+                    "季度末日期须为 3月31日、6月30日、9月30日或12月31日 / must be the last day of a quarter"),
+        ), frequency="quarterly", due_days=15, submitted_column="reported_on"),
         Ledger("tasks_status", "重点任务进展", ("plan_id", "task_id", "unit_id", "reported_on"), (
             C("plan_id", "规划编号", description="params/plans/ 中规划目录的编号，如 quanfu_2024_2026"),
             C("task_id", "任务编号"),
@@ -229,14 +257,16 @@ LEDGERS: dict[str, Ledger] = {
             RowRule("completed needs a date", ("progress",),
                     lambda d: (d["progress"] != "已完成") | d["completed_on"].notna(),
                     "进展为“已完成”时须填写完成日期 / a completed task needs its completion date"),
-        ), description="每季度报送一次各项任务进展；以最近一次报送为准。"),
+        ), description="每季度报送一次各项任务进展；以最近一次报送为准。", frequency="quarterly", due_days=10,
+            reporters=(PLAN_UNITS,), submitted_column="reported_on"),
         Ledger("safety_activities", "安全检查与服务活动", ("activity_id",), (
             C("activity_id", "活动编号"),
             C("unit_id", "所属社区/村代码"),
             C("enterprise_id", "单位统一编码", required=False),
             C("activity_date", "活动日期", "date"),
             C("kind", "活动类型", choices=ACTIVITY_KINDS),
-        ), date_column="activity_date", description="主要负责人带队检查、专项督查、安责险机构服务等频次类要求的依据。"),
+        ), date_column="activity_date", description="主要负责人带队检查、专项督查、安责险机构服务等频次类要求的依据。",
+            frequency="quarterly"),
         Ledger("residential_compounds", "居民小区", ("compound_id",), (
             C("compound_id", "小区编号"),
             C("unit_id", "所属社区代码"),

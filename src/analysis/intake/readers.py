@@ -10,9 +10,12 @@ files by the warehouse."""
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
+import warnings
 import zipfile
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,7 +30,9 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
+from openpyxl.utils import get_column_letter, range_boundaries
 
+from analysis.cells import unquote
 from analysis.errors import LedgerError
 from analysis.intake import csvstream
 from analysis.intake.ledgers import LEDGERS, Column, Ledger
@@ -35,8 +40,10 @@ from analysis.intake.ledgers import LEDGERS, Column, Ledger
 SUPPORTED = (".csv", ".xlsx")
 LEGACY = (".xls", ".xlsm", ".et", ".ods")
 """Spreadsheet formats units send that we ask them to re-save as .xlsx."""
-HELPER_SHEETS = {"填表说明", "代码表"}
-"""Sheets of our own templates that hold instructions and code lists, not data."""
+PROBLEM_SHEET = "问题清单"
+"""The sheet `validate --annotate` adds to a unit's workbook: the problems found in it."""
+HELPER_SHEETS = {"填表说明", "代码表", PROBLEM_SHEET}
+"""Sheets of our own templates (instructions, code lists) and annotated copies (problems): not data."""
 PROBLEM_CAP = 1000
 """Problems kept per sheet for display and the --report CSV; all of them are counted."""
 LATEST = date(2099, 12, 31)
@@ -67,6 +74,8 @@ class Problem:
     rule: str
     message: str
     """Chinese and English, for the clerk who fixes the file."""
+    sheet_column: int | None = None
+    """The cell's column in the sheet (1-based) where `column` names no header of the ledger."""
 
 
 @dataclass
@@ -85,6 +94,10 @@ class Batch:
     """The whole sheet in the ledger's typed columns; only read_ledger_file keeps it."""
     rows: np.ndarray | None = None
     """Row number of each frame row as the clerk sees it in Excel / a text editor."""
+    header_row: int = 1
+    """Row number of the header as the clerk sees it."""
+    positions: dict[str, int] = field(default_factory=dict)
+    """Chinese header -> its column in the sheet (1-based), for pointing at a cell."""
 
     @property
     def label(self) -> str:
@@ -101,8 +114,9 @@ class Batch:
         self.problems.extend(islice(problems, max(0, PROBLEM_CAP - len(self.problems))))
         self.problem_count += count
 
-    def problem(self, row: int | None, column: str, value, rule: str, message: str) -> Problem:
-        return Problem(self.path.name, self.sheet, row, column, _clean(value)[:60], rule, message)
+    def problem(self, row: int | None, column: str, value, rule: str, message: str,
+                sheet_column: int | None = None) -> Problem:
+        return Problem(self.path.name, self.sheet, row, column, _clean(value)[:60], rule, message, sheet_column)
 
 
 @dataclass
@@ -176,9 +190,12 @@ def open_ledger_file(path: Path, encoding: str | None = None, ledger_name: str |
             where = path.name + (f" [{raw.sheet}]" if raw.sheet else "")
             raise LedgerError(f"{where}: 无法识别是哪类台账（按文件名或表头） / cannot tell which ledger this is "
                               f"from its file name or headers; name the file like drills__XX.csv or use --ledger")
-        batch = Batch(path, raw.sheet, ledger, raw.sha256)
+        batch = Batch(path, raw.sheet, ledger, raw.sha256, header_row=raw.header_row)
+        batch.add(len(raw.problems), [batch.problem(*p[:5], sheet_column=p[5]) for p in raw.problems])
         columns = _map_columns(batch, raw.headers, raw.header_row)
-        sheets.append(Sheet(batch, raw.expected_rows, _chunks(batch, columns, raw.chunks, today)))
+        batch.positions = {ledger.column(name).header: j + 1 for name, j in columns.items()}
+        unnamed = [j for j, h in enumerate(raw.headers) if not h]
+        sheets.append(Sheet(batch, raw.expected_rows, _chunks(batch, columns, raw.chunks, today, unnamed)))
     if not sheets:
         raise LedgerError(f"{path}: 工作簿中没有数据 / the workbook holds no data")
     return sheets
@@ -229,6 +246,8 @@ class _RawSheet(NamedTuple):
     expected_rows: int
     chunks: Iterator[tuple[pyarrow.Table | pd.DataFrame, np.ndarray]]
     """Cells and row numbers: arrow string tables from a CSV, one object frame for a worksheet."""
+    problems: tuple[tuple, ...] = ()
+    """What is wrong with the sheet as found: (row, column, value, rule, message, sheet column)."""
 
 
 def _raw_sheets(path: Path, encoding: str | None, forced: Ledger | None) -> Iterator[_RawSheet]:
@@ -254,11 +273,19 @@ def _raw_sheets(path: Path, encoding: str | None, forced: Ledger | None) -> Iter
             raise LedgerError(f"{path}: 不是有效的 Excel(.xlsx) 文件（可能已损坏或实为网页/文本） / "
                               "not a valid .xlsx file (broken, or really HTML/text)")
         digest = sha256_of(path)
-        for title, frame in _read_workbook(path):
-            hdr = _header_row(frame, forced)
+        for title, state, frame, stray, found_header in _read_workbook(path, forced):
+            if state != "visible" and found_header is None:
+                continue  # a hidden list or WPS's own hidden sheets: nothing a clerk typed as a ledger
+            hdr = found_header or 0
+            found = [(int(r), f"{get_column_letter(c)}列", v, "cell outside the table",
+                      _NO_HEADER.format(get_column_letter(c)), c) for r, c, v in stray]
+            if state != "visible":
+                found.insert(0, (None, "", title, "hidden sheet",
+                                 (f"工作表“{title}”已隐藏，但其中有台账数据：请取消隐藏、核对后重新报送，或删除该工作表 / "
+                                  "hidden sheet holds ledger rows: unhide and check it, or delete it"), None))
             body = frame.iloc[hdr + 1:]
-            yield _RawSheet(title, digest, [_clean(v) for v in frame.iloc[hdr].tolist()], hdr + 1, len(body),
-                            iter([(body, body.index.to_numpy() + 1)]))
+            yield _RawSheet(title, digest, [_clean(v) for v in frame.iloc[hdr].tolist()], int(frame.index[hdr]) + 1,
+                            len(body), iter([(body, body.index.to_numpy() + 1)]), tuple(found))
     elif suffix in LEGACY:
         raise LedgerError(f"{path}: {suffix} 格式不受支持，请在 Excel/WPS 中另存为 .xlsx / "
                           f"{suffix} is not supported: re-save the workbook as .xlsx")
@@ -266,40 +293,127 @@ def _raw_sheets(path: Path, encoding: str | None, forced: Ledger | None) -> Iter
         raise LedgerError(f"{path}: 不支持的文件类型 {suffix}，请使用 .xlsx 或 .csv / unsupported file type")
 
 
-def _read_workbook(path: Path) -> list[tuple[str, pd.DataFrame]]:
-    """Cell values as stored (formulas kept as text so they can be refused); merged header cells
-    are filled from their top-left cell."""
+_NO_HEADER = ("{0}列没有表头，但有内容（不会被导入）：请删除该内容，或补上表头 / a value in column {0}, which has "
+              "no header: delete it or give the column its header")
+HEADER_SPAN = 1024
+"""Columns searched for the header row (a ledger has a few dozen at most)."""
+
+
+def _read_workbook(path: Path, forced: Ledger | None = None
+                   ) -> list[tuple[str, str, pd.DataFrame, list[tuple[int, int, object]], int | None]]:
+    """Each sheet that holds anything: (title, visibility, the non-empty rows as an object frame
+    indexed by row number − 1 and as wide as the header, stray cells right of it as (row, column,
+    value), the header's position in the frame or None when no row of the first ten is one).
+
+    Streamed with openpyxl's read-only reader and the sheet's declared dimension ignored, so
+    memory follows the cells present, not the grid a sheet claims (one stray cell at XFD1048576
+    declares 17 billion). Cell values as stored: formulas stay text so they can be refused.
+    Merged cells are read as their top-left value in every cell of the range (a title merged
+    across the table, a 所属社区 merged down the rows it covers)."""
+    with warnings.catch_warnings():  # openpyxl's notes on WPS styles etc. are no business of the clerk's
+        warnings.simplefilter("ignore", UserWarning)
+        return _read_sheets(path, forced)
+
+
+def _read_sheets(path: Path, forced: Ledger | None):
     try:
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=False)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds on damaged files
         raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
     out = []
-    for ws in wb.worksheets:
-        if ws.title in HELPER_SHEETS or ws.sheet_state != "visible":
-            continue
-        for rng in list(ws.merged_cells.ranges):
-            if rng.min_row <= 10:
-                top = ws.cell(rng.min_row, rng.min_col).value
-                ws.unmerge_cells(str(rng))
-                for row in ws.iter_rows(min_row=rng.min_row, max_row=rng.max_row,
-                                        min_col=rng.min_col, max_col=rng.max_col):
-                    for cell in row:
-                        cell.value = top
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
-        if not frame.dropna(how="all").empty:
-            out.append((ws.title, frame))
+    try:
+        for ws in wb.worksheets:
+            if ws.title in HELPER_SHEETS or not hasattr(ws, "reset_dimensions"):  # chartsheets hold no cells
+                continue
+            ws.reset_dimensions()
+            merged = _merged_ranges(wb, ws)
+            numbers, rows = [], []
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                end = len(values)
+                while end and _clean(values[end - 1]) == "":
+                    end -= 1
+                if end:
+                    numbers.append(number)
+                    rows.append(list(values[:end]))
+            if rows:
+                span = min(max(len(r) for r in rows[:10]), HEADER_SPAN)
+                head = pd.DataFrame([r[:span] + [None] * (span - len(r)) for r in rows[:10]], dtype=object)
+                hdr = _find_header(head, forced)
+                width = len(rows[hdr]) if hdr is not None else head.shape[1]
+                _fill_merged(numbers, rows, merged, width)
+                out.append((ws.title, ws.sheet_state, *_cut_table(numbers, rows, width), hdr))
+    except LedgerError:
+        raise
+    except Exception as e:  # noqa: BLE001 - damaged sheet XML surfaces while rows are read
+        raise LedgerError(f"{path}: Excel 文件无法读取 / cannot read workbook: {e}") from None
+    finally:
+        wb.close()
     return out
+
+
+def _merged_ranges(wb, ws) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of each merged range, streamed from the sheet's XML
+    (the read-only reader does not parse them)."""
+    from xml.etree.ElementTree import iterparse
+
+    found = []
+    with wb._archive.open(ws._worksheet_path) as src:  # the part openpyxl itself reads the sheet from
+        for _, el in iterparse(src):
+            if el.tag.endswith("}mergeCell"):
+                ref = el.get("ref", "")
+                if ":" in ref:
+                    c1, r1, c2, r2 = range_boundaries(ref)
+                    found.append((r1, c1, r2, c2))
+            el.clear()
+    return found
+
+
+def _fill_merged(numbers: list[int], rows: list[list], merged: list[tuple[int, int, int, int]], width: int) -> None:
+    """The top-left value of each merged range into the range's other cells, on the rows present
+    and no further right than the table (a range over the whole grid costs no more than the data)."""
+    if not merged:
+        return
+    at = {n: i for i, n in enumerate(numbers)}
+    for r1, c1, r2, c2 in merged:
+        top = rows[at[r1]][c1 - 1] if r1 in at and c1 <= len(rows[at[r1]]) else None
+        if _clean(top) == "":
+            continue
+        for n in numbers[bisect_left(numbers, r1):bisect_right(numbers, r2)]:
+            row = rows[at[n]]
+            stop = min(c2, width)
+            if len(row) < stop:
+                row.extend([None] * (stop - len(row)))
+            for j in range(c1 - 1, stop):
+                row[j] = top
+
+
+def _cut_table(numbers: list[int], rows: list[list], width: int) -> tuple[pd.DataFrame, list[tuple[int, int, object]]]:
+    """The rows as a frame `width` wide (the header's width), and the cells further right as
+    stray cells (row, column, value)."""
+    stray = [(n, j + 1, v) for n, r in zip(numbers, rows) if len(r) > width
+             for j, v in enumerate(r[width:], start=width) if _clean(v) != ""]
+    frame = pd.DataFrame([r[:width] + [None] * (width - len(r)) for r in rows], dtype=object,
+                         index=np.asarray(numbers) - 1)
+    return frame, stray
 
 
 def _header_row(frame: pd.DataFrame, ledger: Ledger | None) -> int:
     """Index of the header row: title rows above the table are skipped."""
+    return _find_header(frame, ledger) or 0
+
+
+def _has_header(frame: pd.DataFrame, ledger: Ledger | None) -> bool:
+    return _find_header(frame, ledger) is not None
+
+
+def _find_header(frame: pd.DataFrame, ledger: Ledger | None) -> int | None:
+    """Index of the first of the first ten rows holding two known headers, else None."""
     known = set(ledger.headers) if ledger else {h for l in LEDGERS.values() for h in l.headers}
     for i in range(min(len(frame), 10)):
         cells = {_clean(v) for v in frame.iloc[i].tolist()}
         if len(cells & known) >= 2:
             return i
-    return 0
+    return None
 
 
 def _map_columns(batch: Batch, headers: list[str], header_row: int) -> dict[str, int]:
@@ -326,15 +440,41 @@ def _map_columns(batch: Batch, headers: list[str], header_row: int) -> dict[str,
 
 # --- parsing rows ---------------------------------------------------------------------------------
 
-def _chunks(batch: Batch, columns: dict[str, int], raw_chunks, today: date) -> Iterator[Chunk]:
+def _chunks(batch: Batch, columns: dict[str, int], raw_chunks, today: date, unnamed: list[int]) -> Iterator[Chunk]:
     for raw, rows in raw_chunks:
         keep = ~_blank_rows(raw)
+        for j in unnamed:  # a column inside the table without a header: its values would be dropped unseen
+            cells = raw.column(j) if isinstance(raw, pyarrow.Table) else pyarrow.array(raw.iloc[:, j].map(_clean))
+            full = np.flatnonzero(pc.not_equal(pc.utf8_trim_whitespace(cells), "").to_numpy(zero_copy_only=False))
+            batch.add(len(full), (batch.problem(int(rows[p]), f"{get_column_letter(j + 1)}列", _as_py(cells, p),
+                                                "cell outside the table", _NO_HEADER.format(get_column_letter(j + 1)),
+                                                sheet_column=j + 1) for p in full))
+        total = np.flatnonzero(_total_rows(raw) & keep)
+        batch.add(len(total), (batch.problem(int(rows[p]), "", "合计", "total row",
+                                             "合计/小计行不是台账记录，请删除（汇总由系统计算） / a total line is not a "
+                                             "record: delete it (the product adds up the rows itself)") for p in total))
+        keep[total] = False
         raw, rows = (raw.filter(pyarrow.array(keep)) if isinstance(raw, pyarrow.Table) else raw[keep]), rows[keep]
         if len(rows):
             batch.n_rows += len(rows)
             yield Chunk(_parse_chunk(batch, raw, rows, columns, today), rows)
     if batch.n_rows == 0:
         batch.add(1, [batch.problem(None, "", "", "no data rows", "只有表头，没有数据行 / header only, no data rows")])
+
+
+def _total_rows(raw) -> np.ndarray:
+    """Rows with a cell that holds only 合计, 小计, 总计… (spaces inside allowed: 合　计)."""
+    words = pyarrow.array(_TOTAL_WORDS)
+    if not isinstance(raw, pyarrow.Table):
+        return raw.map(lambda v: re.sub(r"\s", "", _clean(v)).rstrip(":：") in _TOTAL_WORDS
+                       ).any(axis=1).to_numpy(dtype=bool)
+    total = np.zeros(raw.num_rows, dtype=bool)
+    for col in raw.columns:
+        doubt = np.flatnonzero(pc.match_substring(col, "计").to_numpy(zero_copy_only=False))
+        if len(doubt):
+            text = pc.replace_substring_regex(col.take(doubt), r"[\s:：]", "")
+            total[doubt[pc.is_in(text, words).to_numpy(zero_copy_only=False)]] = True
+    return total
 
 
 def _blank_rows(raw) -> np.ndarray:
@@ -385,15 +525,15 @@ def _to_frame(typed: dict[str, pyarrow.Array]) -> pd.DataFrame:
 
 def _parse_column(values: pyarrow.Array | list, column: Column, today: date):
     """Typed arrow array for one column and (position, rule, message) for every cell that does
-    not parse or whose date lies out of range. Strings from a CSV take the fast path first;
-    worksheet cells (already dates and numbers) go through the per-cell parsers."""
+    not parse or whose date or number lies out of range. Strings from a CSV take the fast path
+    first; worksheet cells (already dates and numbers) go through the per-cell parsers."""
     kind = _ARROW[column.dtype]
     if isinstance(values, pyarrow.Array):
-        typed, residue = _fast_path(values, column.dtype)
+        typed, residue = _fast_path(values, column)
         cells = values.take(residue).to_pylist()
     else:
         typed, residue, cells = pyarrow.nulls(len(values), kind), np.arange(len(values)), values
-    parsed, bad = _parse_cells(cells, column.dtype)
+    parsed, bad = _parse_cells(cells, column)
     if len(residue):
         mask = np.zeros(len(typed), dtype=bool)
         mask[residue] = True
@@ -405,7 +545,42 @@ def _parse_column(values: pyarrow.Array | list, column: Column, today: date):
         rng = f"日期须在 {column.earliest} 至 {latest} 之间 / date must lie between {column.earliest} and {latest}"
         bad += [(int(pos), "date_range", rng) for pos in np.flatnonzero(out.to_numpy(zero_copy_only=False))]
         typed = pc.if_else(out, None, typed)
+    elif column.dtype in ("int", "float"):
+        size = pc.abs(typed) if column.dtype == "int" else pc.if_else(pc.is_finite(typed), pc.abs(typed), math.inf)
+        out = pc.fill_null(pc.greater(size, MAX_NUMBER), False)
+        bad += [(int(pos), "number range", _RANGE_MESSAGE) for pos in np.flatnonzero(out.to_numpy(zero_copy_only=False))]
+        typed = pc.if_else(out, None, typed)
     return typed, bad
+
+
+MAX_NUMBER = 1e15
+"""Largest magnitude a ledger number may have: ten thousand times any real count or amount of a
+province, far below where sums and ratios lose precision or overflow (inf, 1e308, NaN refused)."""
+_RANGE_MESSAGE = ("数值超出合理范围（须为有限数，绝对值不超过 10^15） / number out of range "
+                  "(must be finite, at most 1e15 in size)")
+MAX_TEXT = 32767
+"""Longest text a cell may hold (Excel's own limit); anything longer is not a typed value."""
+_EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
+                 "#GETTING_DATA")
+_TOTAL_WORDS = ("合计", "总计", "小计", "累计", "总合计", "共计")
+"""A row with one of these words alone in a cell is the clerk's total line, not a record."""
+_COUNT_WORDS = ("人", "名", "个", "家", "次", "起", "辆", "户", "处", "台", "座", "支", "项", "场", "件", "所")
+_MONEY = ("元", "万元", "亿元")
+_NUMBER_WITH_UNIT = re.compile(r"^(-?[\d.]+)\s*([^\d\s.%]+)$")
+
+
+@cache
+def _units_of(column: Column) -> tuple[tuple[str, ...], str | None]:
+    """Unit words a number in this column may carry (understood and dropped), and the money unit
+    its header declares (地区生产总值(亿元,当季) -> 亿元), if any."""
+    m = re.search(r"[(（]\s*(元|万元|亿元)", column.header)
+    money = m.group(1) if m else None
+    allowed = (money,) if money else ()
+    if column.dtype == "int":
+        allowed += _COUNT_WORDS
+    if "学时" in column.header:
+        allowed += ("学时", "小时", "h")
+    return allowed, money
 
 
 _INT = r"^-?\d{1,18}$"
@@ -416,16 +591,20 @@ _DATE_FORMATS = ((r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d"), (r"^\d{4}/\d{1,2}/\d{
 gate keeps strptime from reading what parse_date would refuse (a two-digit year, say)."""
 
 
-def _fast_path(values: pyarrow.Array, dtype: str) -> tuple[pyarrow.Array, np.ndarray]:
+def _fast_path(values: pyarrow.Array, column: Column) -> tuple[pyarrow.Array, np.ndarray]:
     """Clean cells parsed in bulk (common date spellings, plain numbers with thousands separators
     or a %, yes/no words, text that is not a formula), and the positions of the other non-empty
     cells, left for the per-cell parsers."""
+    dtype = column.dtype
     text = pc.utf8_trim_whitespace(values)
     present = pc.not_equal(text, "")
     if dtype == "str":
-        formula = pc.and_(pc.starts_with(values, "="), pc.greater(pc.utf8_length(values), 1))
-        return (pc.if_else(pc.and_(present, pc.invert(formula)), text, None),
-                np.flatnonzero(formula.to_numpy(zero_copy_only=False)))
+        doubt = pc.or_(pc.or_(pc.or_(pc.starts_with(text, "="), pc.starts_with(text, "#")), pc.starts_with(text, "'")),
+                       pc.greater(pc.utf8_length(values), MAX_TEXT))
+        if _is_code(column):
+            doubt = pc.or_(doubt, pc.invert(pc.string_is_ascii(text)))
+        return (pc.if_else(pc.and_(present, pc.invert(doubt)), text, None),
+                np.flatnonzero(pc.and_(present, doubt).to_numpy(zero_copy_only=False)))
     if dtype == "date":
         days = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[D]")
         for gate, fmt in _DATE_FORMATS:
@@ -465,7 +644,7 @@ def parse_date(v) -> date:
         if 20000 <= v <= 80000:
             return _EXCEL_EPOCH + timedelta(days=int(v))
         raise ValueError
-    s = unicodedata.normalize("NFKC", str(v)).strip()
+    s = re.sub(r"\s*([-/.年月日])\s*", r"\1", unicodedata.normalize("NFKC", str(v)).strip())
     for pat in _DATE_PATTERNS:
         m = pat.match(s)
         if m:
@@ -502,11 +681,23 @@ def parse_bool(v) -> bool:
 
 
 def parse_text(v) -> str:
-    """Text as typed; a number from a worksheet without Excel's float noise (12345678.0 -> 12345678)."""
-    return format(v, ".15g") if isinstance(v, float) else str(v).strip()
+    """Text as typed; a number from a worksheet without Excel's float noise (12345678.0 -> 12345678);
+    the ' before formula-like text that marks it as text dropped (`cells.unquote`)."""
+    return format(v, ".15g") if isinstance(v, float) else unquote(str(v).strip())
 
 
-_PARSERS = {"str": parse_text, "date": parse_date, "int": parse_int, "float": parse_number, "bool": parse_bool}
+def parse_code(v) -> str:
+    """A code (单位代码, 编号): as text, with full-width letters, digits and dashes typed by a
+    Chinese input method read as their ASCII forms (ＳＬＱ－ＱＦ－０１ -> SLQ-QF-01)."""
+    return unicodedata.normalize("NFKC", parse_text(v)).strip()
+
+
+def _is_code(column: Column) -> bool:
+    return column.dtype == "str" and column.name.endswith("_id")
+
+
+_PARSERS = {"str": parse_text, "code": parse_code, "date": parse_date, "int": parse_int, "float": parse_number,
+            "bool": parse_bool}
 _RULES = {
     "date": ("date format", "应为日期，如 2024-03-05 或 2024年3月5日 / must be a date such as 2024-03-05"),
     "int": ("integer", "应为整数 / must be a whole number"),
@@ -515,25 +706,68 @@ _RULES = {
 }
 
 
-def _parse_cells(values: list, dtype: str) -> tuple[list, list[tuple[int, str, str]]]:
+def _parse_cells(values: list, column: Column) -> tuple[list, list[tuple[int, str, str]]]:
     """The per-cell parsers: typed values (None for blanks and failures) and (position, rule,
     message) for each failure."""
     out: list = []
     bad: list[tuple[int, str, str]] = []
-    parse = _PARSERS[dtype]
+    dtype = column.dtype
+    parse = _PARSERS["code" if _is_code(column) else dtype]
     for pos, v in enumerate(values):
-        if _clean(v) == "":
+        text = _clean(v)
+        if text == "":
             out.append(None)
-        elif isinstance(v, str) and v.startswith("=") and len(v) > 1:
-            bad.append((pos, "formula", "单元格为公式，请粘贴为数值 / formula cell: paste values instead"))
+            continue
+        refused = _not_a_value(v, text)
+        if refused:
+            bad.append((pos, *refused))
             out.append(None)
-        else:
-            try:
-                out.append(parse(v))
-            except (ValueError, OverflowError):
-                bad.append((pos, *_RULES[dtype]))
+            continue
+        try:
+            out.append(parse(v))
+        except (ValueError, OverflowError):
+            unit = _with_unit(text, column) if dtype in ("int", "float") else None
+            if isinstance(unit, float) and (dtype == "float" or unit.is_integer()):
+                out.append(int(unit) if dtype == "int" else unit)
+            else:
+                bad.append((pos, *(unit or _RULES[dtype])))
                 out.append(None)
     return out, bad
+
+
+def _not_a_value(v, text: str) -> tuple[str, str] | None:
+    """(rule, message) for cell contents that are no typed value in any column: a formula (or
+    text that a spreadsheet would run as one), an Excel error, text beyond Excel's cell limit."""
+    if not isinstance(v, str):
+        return None
+    text = unquote(text)
+    if text.startswith("=") and len(text) > 1:
+        return "formula", "单元格为公式，请粘贴为数值 / formula cell: paste values instead"
+    if text.upper() in _EXCEL_ERRORS:
+        return "excel error", f"单元格为 Excel 错误值 {text}（公式出错），请填写实际数值 / Excel error value {text}"
+    if len(v) > MAX_TEXT:
+        return "text length", (f"单元格内容过长（{len(v):,} 字符，上限 {MAX_TEXT:,}） / cell holds {len(v):,} "
+                               f"characters, more than Excel's {MAX_TEXT:,}")
+    return None
+
+
+def _with_unit(text: str, column: Column) -> float | tuple[str, str] | None:
+    """A number typed with its unit (12人, 35.5万元 in a 万元 column): the number; a money unit
+    other than the header's (123万元 in a 亿元 column): (rule, message); else None."""
+    m = _NUMBER_WITH_UNIT.match(unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", ""))
+    if not m:
+        return None
+    allowed, money = _units_of(column)
+    number, unit = m.group(1), m.group(2)
+    if unit in allowed:
+        try:
+            return float(number)
+        except ValueError:
+            return None
+    if money and unit in _MONEY:
+        return "unit", (f"数值带单位“{unit}”，与表头的单位“{money}”不符，请换算为{money}后只填数字 / the value is in "
+                        f"{unit}, the column in {money}: convert it and enter the number only")
+    return None
 
 
 # --- checks within a chunk ------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from analysis.cells import safe, safe_row
 from analysis.intake.ledgers import LEDGERS, Column, Ledger
+from analysis.labels import group
 
 ROWS = 5000
 """Rows the drop-down lists and formats are applied to."""
@@ -42,7 +44,7 @@ def write_template(ledger: Ledger, path: Path) -> Path:
     list_col = 0
     for j, c in enumerate(ledger.columns, start=1):
         letter = get_column_letter(j)
-        cell = ws.cell(row=1, column=j, value=c.header)
+        cell = ws.cell(row=1, column=j, value=safe(c.header))
         cell.font = Font(bold=True)
         cell.fill = REQUIRED_FILL if c.required else HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -53,9 +55,9 @@ def write_template(ledger: Ledger, path: Path) -> Path:
         if choices:
             list_col += 1
             lcol = get_column_letter(list_col)
-            lists.cell(row=1, column=list_col, value=c.header)
+            lists.cell(row=1, column=list_col, value=safe(c.header))
             for i, v in enumerate(choices, start=2):
-                lists.cell(row=i, column=list_col, value=v)
+                lists.cell(row=i, column=list_col, value=safe(v))
             dv = DataValidation(type="list", formula1=f"=代码表!${lcol}$2:${lcol}${len(choices) + 1}",
                                 allow_blank=not c.required, showErrorMessage=True,
                                 errorTitle="取值不在列表中", error=f"“{c.header}”请从下拉列表中选择")
@@ -77,14 +79,17 @@ def write_template(ledger: Ledger, path: Path) -> Path:
     ws.freeze_panes = "A2"
     lists.sheet_state = "hidden"
     guide = wb.create_sheet("填表说明")
-    guide.append(["台账", f"{ledger.title}（{ledger.name}）"])
-    guide.append(["说明", ledger.description or "—"])
-    guide.append(["唯一编号", "、".join(ledger.column(k).header for k in ledger.key) + "（同一编号重复报送视为更正，以最新为准）"])
-    guide.append(["文件命名", f"{ledger.name}__<单位代码>.xlsx，如 {ledger.name}__SLQ-QF.xlsx"])
+    guide.append(safe_row(["台账", f"{ledger.title}（{ledger.name}）"]))
+    guide.append(safe_row(["说明", ledger.description or "—"]))
+    guide.append(safe_row(["唯一编号", "、".join(ledger.column(k).header for k in ledger.key)
+                           + "（同一编号重复报送视为更正，以最新为准）"]))
+    guide.append(safe_row(["文件命名", f"{ledger.name}__<单位代码>.xlsx，如 {ledger.name}__SLQ-QF.xlsx"]))
+    if ledger.frequency:
+        guide.append(safe_row(["报送频次", f"{group('frequency')[ledger.frequency]}；每期结束后 {ledger.due_days} 天内报送"]))
     guide.append([])
     guide.append(["列名", "填写要求"])
     for c in ledger.columns:
-        guide.append([c.header, _rule(c)])
+        guide.append(safe_row([c.header, _rule(c)]))
     for cell in guide["A"]:
         cell.font = Font(bold=True)
     guide.column_dimensions["A"].width = 26
@@ -107,7 +112,9 @@ def data_dictionary() -> str:
         lines += [f"## {ledger.title} · `{ledger.name}`", ""]
         if ledger.description:
             lines += [ledger.description, ""]
-        lines += [f"Key: {', '.join(ledger.key)}" + (f" · dated by `{ledger.date_column}`" if ledger.date_column else ""),
+        lines += [f"Key: {', '.join(ledger.key)}" + (f" · dated by `{ledger.date_column}`" if ledger.date_column else "")
+                  + (f" · delivered {ledger.frequency}, due {ledger.due_days} days after the period" if ledger.frequency
+                     else ""),
                   "", "| column | 表头 | type | rule |", "|---|---|---|---|"]
         lines += [f"| `{c.name}` | {c.header} | {c.dtype} | {_rule(c)} |" for c in ledger.columns]
         lines.append("")

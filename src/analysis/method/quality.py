@@ -4,19 +4,22 @@ denominators — shown in every report, never silently imputed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.intake.ledgers import LEDGERS
+from analysis.method import collection
 from analysis.plans.catalog import Catalog
-from analysis.plans.periods import Quarter, quarter_range
+from analysis.plans.periods import Quarter
 
 Z_LIMIT = 3.0
 MODIFIED_Z_LIMIT = 3.5
-ON_TIME_DAYS = 15
-"""A quarterly report is on time when it arrives within this many days after the quarter ends."""
+ON_TIME_DAYS = LEDGERS["economy"].due_days
+"""A quarterly economy report is on time when it arrives within this many days after the quarter
+ends (the ledger's declared due days; `collection` applies each ledger's own)."""
 
 
 def zscores(values: pd.Series) -> pd.DataFrame:
@@ -50,28 +53,13 @@ def cross_section_outliers(cards: pd.DataFrame) -> pd.DataFrame:
 def reporting(con: duckdb.DuckDBPyConnection, unit_id: str, q: Quarter, since: Quarter) -> pd.DataFrame:
     """Economy reports of the street/town units at or under `unit_id`, quarter by quarter from
     `since` to `q`: expected, received, on time (submitted within ON_TIME_DAYS; the submission
-    date is the row's 报送日期, else the load time of the file that delivered it) — per unit."""
-    quarters = quarter_range(since, q)
-    units = con.execute("""
-        SELECT o.unit_id, o.name FROM org_units o JOIN org_closure c ON c.descendant_id = o.unit_id
-        WHERE c.ancestor_id = ? AND o.level IN ('街道', '镇') ORDER BY o.unit_id""", [unit_id]).fetchdf()
-    got = con.execute("""
-        SELECT e.unit_id, e.quarter_end, min(coalesce(e.reported_on, CAST(f.loaded_at AS DATE))) AS first_loaded
-        FROM economy e JOIN _files f ON f.file_id = e._file_id
-        JOIN org_closure c ON c.descendant_id = e.unit_id AND c.ancestor_id = ?
-        WHERE e.quarter_end BETWEEN ? AND ? GROUP BY ALL""", [unit_id, since.start, q.end]).fetchdf()
-    seen = {(r.unit_id, pd.Timestamp(r.quarter_end).date()): r.first_loaded for r in got.itertuples()}
-    rows = []
-    for u in units.itertuples():
-        received = on_time = 0
-        for qq in quarters:
-            loaded = seen.get((u.unit_id, qq.end))
-            if loaded is not None:
-                received += 1
-                on_time += pd.Timestamp(loaded).date() <= qq.end + timedelta(days=ON_TIME_DAYS)
-        rows.append({"unit_id": u.unit_id, "unit_name": u.name, "expected": len(quarters),
-                     "received": received, "on_time": on_time})
-    out = pd.DataFrame(rows, columns=["unit_id", "unit_name", "expected", "received", "on_time"])
+    date is the row's 报送日期, else the load time of the file that delivered it) — per unit.
+    The economy ledger's view of `collection.status`, which does the same for every periodic ledger."""
+    grid = collection.status(con, unit_id, q, since, ledgers=["economy"], today=date.max)
+    cols = ["unit_id", "unit_name", "expected", "received", "on_time"]
+    out = (grid.groupby(["unit_id", "unit_name"], sort=True)
+           .agg(expected=("status", "size"), received=("received", "sum"), on_time=("on_time", "sum"))
+           .reset_index()[cols] if not grid.empty else pd.DataFrame(columns=cols))
     out["reporting_rate"] = out["received"] / out["expected"].where(out["expected"] > 0)
     out["on_time_rate"] = out["on_time"] / out["expected"].where(out["expected"] > 0)
     return out

@@ -287,6 +287,10 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
                 raise ReportError(f"评估期 {q.label} 晚于数据截止日 {cutoff:%Y-%m-%d}，台账中还没有这一季度的数据；"
                                   f"最近可评估的季度为 {Quarter.of(cutoff)} / period {q} starts after the data "
                                   f"cut-off {cutoff}: no ledger covers it yet")
+            if q.end < catalog.plan.period.start:
+                raise ReportError(f"评估期 {q.label} 早于规划期（{catalog.plan.period.start:%Y-%m-%d} 起），规划尚未开始；"
+                                  f"最早可评估的季度为 {Quarter.of(catalog.plan.period.start)} / period {q} ends before "
+                                  f"the plan starts on {catalog.plan.period.start}")
             title = t("report.quarterly_title", plan=catalog.plan.title)
         else:
             q = Quarter.parse(period) if period else review_quarter(catalog, kind, cutoff)

@@ -11,6 +11,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from analysis.cells import safe_row
 from analysis.labels import group
 from analysis.report.context import ReportContext
 
@@ -63,10 +64,10 @@ def _indicator_rows(ws, records: list[dict]) -> None:
     status, trend = group("status"), group("trend")
     for a in records:
         pct = lambda v: None if _num(v) is None else round(v * 100, 1)
-        ws.append([a["indicator_id"], a["name"], _num(a["value"]), a["unit"], _num(a["target"]), a["target_by"],
+        ws.append(safe_row([a["indicator_id"], a["name"], _num(a["value"]), a["unit"], _num(a["target"]), a["target_by"],
                    f"{group('status_icon')[a['status']]} {status[a['status']]}", trend[a["trend"]],
                    pct(a["yoy_change"]), pct(a["time_progress"]), pct(a["task_progress"]), _num(a["projected"]),
-                   {True: "可达标", False: "难达标"}.get(a["likely_met"], "—"), a["responsible"], a["source"]])
+                   {True: "可达标", False: "难达标"}.get(a["likely_met"], "—"), a["responsible"], a["source"]]))
         row = ws.max_row
         fmt = "0." + "0" * a["decimals"] if a["decimals"] else "0"
         for col in (3, 5, 12):
@@ -97,8 +98,8 @@ def write_scoreboard(ctx: ReportContext, path: str | Path) -> Path:
             [8, 8, 60, 26, 12, 10, 12, 10, 12, 30])
     states, kinds = group("task_state"), group("task_kind")
     for r in ctx.tasks.to_dict("records"):
-        ws.append([r["task_id"], r["action"], r["text"], r["responsible"], r["deadline"], kinds[r["kind"]],
-                   states[r["state"]], r["days_overdue"] or None, r["completed_on"], r["note"]])
+        ws.append(safe_row([r["task_id"], r["action"], r["text"], r["responsible"], r["deadline"], kinds[r["kind"]],
+                   states[r["state"]], r["days_overdue"] or None, r["completed_on"], r["note"]]))
         row = ws.max_row
         for col in (5, 9):
             ws.cell(row=row, column=col).number_format = "yyyy-mm-dd"
@@ -110,7 +111,7 @@ def write_scoreboard(ctx: ReportContext, path: str | Path) -> Path:
     for k, v in (("规划", plan.title), ("评估单位", f"{ctx.unit_name}（{ctx.unit_id}）"), ("评估期", ctx.quarter.label),
                  ("数据", "示例数据（虚构）" if ctx.is_sample else "各单位报送台账"),
                  ("状态", "已达标 / 正常推进 / 滞后 / 严重滞后 / 数据不足，判定方法见报告“方法说明”")):
-        info.append([k, v])
+        info.append(safe_row([k, v]))
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 80
     path.parent.mkdir(parents=True, exist_ok=True)

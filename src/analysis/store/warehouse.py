@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -97,17 +98,25 @@ class LoadSummary:
     ignored: int
 
 
+PlanTasks = Mapping[str, Collection[str] | None]
+"""plan_id -> the task ids of its catalog (None: the catalog could not be read, its tasks are
+not checked). The plan layer sits above the store, so callers that know the catalogs pass them."""
+
+
 def validate(paths: list[Path], db: Path = WAREHOUSE, encoding: str | None = None,
-             ledger_name: str | None = None, progress: Progress | None = None) -> tuple[list[Batch], list[Problem]]:
+             ledger_name: str | None = None, progress: Progress | None = None,
+             plan_tasks: PlanTasks | None = None) -> tuple[list[Batch], list[Problem]]:
     """Dry run: read, stage and check every file exactly as `ingest` does; the warehouse is only
-    read. Problems are the first PROBLEM_CAP of each sheet; `Batch.omitted` counts the rest."""
+    read. Problems are the first PROBLEM_CAP of each sheet; `Batch.omitted` counts the rest.
+    With `plan_tasks`, task reports must name a plan and a task of its catalog."""
     opened = connect(db, read_only=True) if db.exists() else contextlib.closing(duckdb.connect())
     with opened as con, _staging(con):
-        return _stage_and_check(con, paths, encoding, ledger_name, progress)
+        return _stage_and_check(con, paths, encoding, ledger_name, progress, plan_tasks)
 
 
 def ingest(paths: list[Path], db: Path = WAREHOUSE, encoding: str | None = None,
-           ledger_name: str | None = None, progress: Progress | None = None) -> list[LoadSummary]:
+           ledger_name: str | None = None, progress: Progress | None = None,
+           plan_tasks: PlanTasks | None = None) -> list[LoadSummary]:
     """Validate, then load all files in one transaction: all or nothing. The warehouse is locked
     against other writers throughout; a warehouse file this call created is removed again when
     nothing was loaded."""
@@ -117,7 +126,7 @@ def ingest(paths: list[Path], db: Path = WAREHOUSE, encoding: str | None = None,
             if not existed:
                 undo.callback(_remove_database, db)
             with _staging(con):
-                batches, problems = _stage_and_check(con, paths, encoding, ledger_name, progress)
+                batches, problems = _stage_and_check(con, paths, encoding, ledger_name, progress, plan_tasks)
                 if problems:
                     raise IngestRejected(problems, len(problems) + sum(b.omitted for b in batches))
                 _phase(progress, "写入数据仓库 / writing the warehouse", batches)
@@ -131,13 +140,47 @@ def _remove_database(db: Path) -> None:
         p.unlink(missing_ok=True)
 
 
+STAGING_PREFIX = "analysis-staging-"
+STAGING_GRACE = 60
+"""Seconds a new staging folder is left alone before its lock tells whether it is in use."""
+
+
+def clean_stale_staging(root: Path | None = None) -> list[Path]:
+    """Remove the staging folders that killed intakes left in the temp folder: each live one holds
+    an exclusive lock on its `lock` file, so a folder whose lock can be taken belongs to no
+    running process (whatever its pid or age). Returns the folders removed."""
+    import fcntl
+    import shutil
+
+    removed = []
+    for folder in sorted(Path(root or tempfile.gettempdir()).glob(STAGING_PREFIX + "*")):
+        lock = folder / "lock"
+        try:
+            if time.time() - folder.stat().st_mtime < STAGING_GRACE:
+                continue  # perhaps an intake that has made its folder but not yet locked it
+            with open(lock, "a+b") as f:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(folder, ignore_errors=True)  # still holding the lock: no intake can start in it
+        except BlockingIOError:
+            continue  # a running intake's
+        except OSError:
+            continue  # not ours to remove (another user's, or gone meanwhile)
+        removed.append(folder)
+    return removed
+
+
 @contextlib.contextmanager
 def _staging(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """A scratch database `staging` attached for the rows being checked. Chunks commit there one
     by one, so memory stays flat (DuckDB keeps ~120 bytes a row outside its memory limit for rows
     inserted in an open transaction: 1.2 GB at 10 million rows), and the warehouse is written
-    only by the final merge. A killed process leaves it behind in the temp folder."""
-    with tempfile.TemporaryDirectory(prefix="analysis-staging-") as tmp:
+    only by the final merge. A killed process leaves it behind in the temp folder; the next intake
+    removes it (`clean_stale_staging`), telling it from a running one's by the lock this one holds."""
+    import fcntl
+
+    clean_stale_staging()
+    with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX) as tmp, open(Path(tmp) / "lock", "wb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         con.execute(f"SET temp_directory = '{tmp}/spill'")
         con.execute(f"SET memory_limit = '{INTAKE_MEMORY}'")
         con.execute("SET preserve_insertion_order = false")
@@ -149,7 +192,8 @@ def _staging(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _stage_and_check(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding: str | None,
-                     ledger_name: str | None, progress: Progress | None) -> tuple[list[Batch], list[Problem]]:
+                     ledger_name: str | None, progress: Progress | None,
+                     plan_tasks: PlanTasks | None = None) -> tuple[list[Batch], list[Problem]]:
     """Stage every sheet of every file, check keys and references across them; the sheets read
     and every problem found, in file order."""
     batches: list[Batch] = []
@@ -172,6 +216,10 @@ def _stage_and_check(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding
         found.append(Problem("", "", None, "", "", "no files", "没有找到台账文件 (.xlsx/.csv) / no ledger files found"))
     _phase(progress, "核对编号与引用 / checking keys and references", batches)
     _check_across(con, batches)
+    _check_org_tree(con, batches)
+    _check_magnitudes(con, batches)
+    if plan_tasks is not None:
+        _check_plan_tasks(con, batches, plan_tasks)
     return batches, [p for item in found for p in (item.problems if isinstance(item, Batch) else [item])]
 
 
@@ -229,6 +277,96 @@ def _check_across(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
                 WHERE s.{column} IS NOT NULL""",
                     ledger.column(column).header, "reference",
                     lambda _, column=column, title=title: f"在{title}台账中找不到该代码 / unknown {column}")
+
+
+def _check_org_tree(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
+    """No unit may be its own ancestor: a unit that is its own parent, or a ring of parents, among
+    the staged org units and those of the warehouse they do not replace (roll-ups would count the
+    ring's rows many times and drop them from the real parent)."""
+    if not any(b.ledger.name == "org_units" for b in batches):
+        return
+    kept = ("UNION ALL SELECT unit_id, parent_id FROM org_units WHERE unit_id NOT IN "
+            "(SELECT unit_id FROM staging.org_units WHERE unit_id IS NOT NULL)") if _has_table(con, "org_units") else ""
+    _report(con, batches, f"""
+        WITH RECURSIVE tree AS (
+            SELECT DISTINCT unit_id, parent_id FROM staging.org_units WHERE unit_id IS NOT NULL {kept}),
+        walk(start, node, depth, path) AS (
+            SELECT unit_id, parent_id, 1, [unit_id, parent_id] FROM tree WHERE parent_id IS NOT NULL
+            UNION ALL
+            SELECT w.start, t.parent_id, w.depth + 1, list_append(w.path, t.parent_id)
+            FROM walk w JOIN tree t ON t.unit_id = w.node
+            WHERE t.parent_id IS NOT NULL AND w.node <> w.start AND w.depth < 64),
+        ring AS (SELECT start, min(array_to_string(path, ' → ')) AS chain FROM walk WHERE node = start GROUP BY start)
+        SELECT s._batch, s._row, s.parent_id AS value, r.chain AS other
+        FROM staging.org_units s JOIN ring r ON r.start = s.unit_id""",
+            LEDGERS["org_units"].column("parent_id").header, "org tree cycle",
+            lambda chain: f"上级单位形成循环：{chain}（单位不能是自己的上级或上上级） / the parents loop back: {chain}")
+
+
+MAGNITUDE_FACTOR = 100
+"""A value this many times above or below the median of the unit's other periods is refused."""
+
+
+def _check_magnitudes(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
+    """Order of magnitude against the unit's own history (columns declared `magnitude`): each staged
+    value against the median of the same unit's other periods, staged or in the warehouse."""
+    staged = {b.ledger.name for b in batches}
+    for name in [n for n in LEDGERS if n in staged]:
+        ledger = LEDGERS[name]
+        when = ledger.date_column
+        if not when or "unit_id" not in ledger.headers.values():
+            continue
+        key = " AND ".join(f"t.{k} = s.{k}" for k in ledger.key)
+        for c in (c for c in ledger.columns if c.magnitude):
+            kept = (f"UNION ALL SELECT t.unit_id, t.{when}, t.{c.name} FROM {name} t "
+                    f"ANTI JOIN staging.{name} s ON {key}") if _has_table(con, name) else ""
+            _report(con, batches, f"""
+                WITH hist AS (SELECT unit_id, {when} AS d, {c.name}::DOUBLE AS v FROM staging.{name} {kept}),
+                checked AS (
+                    SELECT s._batch, s._row, s.{c.name}::DOUBLE AS v,
+                           (SELECT median(h.v) FROM hist h
+                            WHERE h.unit_id = s.unit_id AND h.d <> s.{when} AND h.v > 0) AS m
+                    FROM staging.{name} s WHERE s.{c.name} > 0 AND s.unit_id IS NOT NULL AND s.{when} IS NOT NULL)
+                SELECT _batch, _row, v::VARCHAR AS value, m AS other FROM checked
+                WHERE m IS NOT NULL AND (v >= {MAGNITUDE_FACTOR} * m OR v * {MAGNITUDE_FACTOR} <= m)""",
+                    c.header, "order of magnitude",
+                    lambda m, c=c: (f"与本单位其他期数值的中位数 {m:,.6g} 相差百倍以上，请核对计量单位（如{c.header}"
+                                    f"应按表头单位填写，万元与亿元相差一万倍） / 100 times off the median {m:,.6g} of "
+                                    "the unit's other periods: check the unit of measure"))
+
+
+def _check_plan_tasks(con: duckdb.DuckDBPyConnection, batches: list[Batch], plan_tasks: PlanTasks) -> None:
+    """Task reports name a plan of params/plans and a task of that plan's catalog (else the real
+    task would show 未报送 while the report sits under an id nobody reads)."""
+    if not any(b.ledger.name == "tasks_status" for b in batches):
+        return
+    import pandas as pd
+
+    plans = pd.DataFrame({"plan_id": list(plan_tasks)}, dtype="string")
+    tasks = pd.DataFrame([(p, t) for p, ids in plan_tasks.items() if ids is not None for t in ids],
+                         columns=["plan_id", "task_id"], dtype="string")
+    checked = pd.DataFrame({"plan_id": [p for p, ids in plan_tasks.items() if ids is not None]}, dtype="string")
+    ledger = LEDGERS["tasks_status"]
+    con.register("_plans", plans)
+    con.register("_tasks", tasks)
+    con.register("_checked", checked)
+    try:
+        known = ", ".join(sorted(plan_tasks)[:8]) or "—"
+        _report(con, batches, """
+            SELECT _batch, _row, plan_id AS value, NULL AS other FROM staging.tasks_status
+            WHERE plan_id IS NOT NULL AND plan_id NOT IN (SELECT plan_id FROM _plans)""",
+                ledger.column("plan_id").header, "unknown plan",
+                lambda _: f"params/plans 中没有这个规划编号（现有：{known}） / no plan catalog with this id")
+        _report(con, batches, """
+            SELECT s._batch, s._row, s.task_id AS value, s.plan_id AS other FROM staging.tasks_status s
+            SEMI JOIN _checked c ON c.plan_id = s.plan_id
+            ANTI JOIN _tasks t ON t.plan_id = s.plan_id AND t.task_id = s.task_id
+            WHERE s.task_id IS NOT NULL""",
+                ledger.column("task_id").header, "unknown task",
+                lambda plan: f"规划 {plan} 的目录中没有这个任务编号 / no task with this id in plan {plan}")
+    finally:
+        for name in ("_plans", "_tasks", "_checked"):
+            con.unregister(name)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
