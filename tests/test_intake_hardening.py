@@ -71,18 +71,26 @@ def test_templates_hold_no_formula(tmp_path):
 
 def _context(text: str):
     """What write_scoreboard reads from a report context, with formula-like text in every text
-    field that comes from data (indicator names, units, clauses, task text, notes, unit name)."""
+    field that comes from data (indicator names, units, clauses, task text, notes, planner text)."""
+    from analysis.method.progress import ASSESSMENT_FIELDS
+    from analysis.report.narrative import Draft
+    from analysis.store.planner_text import Entry
+
     catalog = get_plan("quanfu_2024_2026")
     action = catalog.plan.actions[0].id
-    card = pd.DataFrame([{
-        "indicator_id": text, "name": text, "value": -1.5, "unit": text, "target": 2.0, "target_by": None,
-        "status": "behind", "trend": "none", "yoy_change": -0.25, "time_progress": 0.5, "completion": 0.4, "task_progress": 0.4,
-        "projected": -3.0, "likely_met": False, "responsible": text, "source": text, "decimals": 1, "action": action}])
-    tasks = pd.DataFrame([{"task_id": text, "action": action, "text": text, "responsible": text, "deadline": None,
-                           "kind": "milestone", "state": "overdue", "days_overdue": 3, "completed_on": None,
-                           "note": text}])
-    return SimpleNamespace(card=card, tasks=tasks, catalog=catalog, unit_name=text, unit_id="SLQ-QF",
-                           quarter=SimpleNamespace(label="2025年第三季度"), is_sample=True)
+    row = dict.fromkeys(ASSESSMENT_FIELDS)
+    row.update({"indicator_id": text, "name": text, "value": -1.5, "unit": text, "target": 2.0, "status": "behind",
+                "trend": "none", "kind": "at_least", "window": "stock", "time_progress": 0.5, "task_progress": 0.4,
+                "completion": 0.4, "completion_basis": "ratio", "projected": 0.0, "likely_met": False,
+                "responsible": text, "source": text, "decimals": 1, "action": action, "overdue_days": 0,
+                "baseline_period": "2023Q4", "baseline_year_end": False})
+    tasks = pd.DataFrame([{"task_id": text, "number": 1, "undated": False, "action": action, "text": text,
+                           "responsible": text, "deadline": None, "kind": "milestone", "state": "overdue",
+                           "days_overdue": 3, "completed_on": None, "note": text}])
+    planner = {k: Entry("p", "u", "2025Q3", k, text) for k in (f"note.{text}", f"progress.{text}", "problems.x")}
+    return SimpleNamespace(card=pd.DataFrame([row]), tasks=tasks, catalog=catalog, unit_name=text, unit_id="SLQ-QF",
+                           quarter=SimpleNamespace(label="2025年第三季度", __str__=lambda self: "2025Q3"),
+                           is_sample=True, planner=planner, draft=Draft(problems=[("problems.x", text)]))
 
 
 @pytest.mark.parametrize("text", PAYLOADS)
@@ -90,8 +98,9 @@ def test_scoreboard_writes_data_text_as_text(text, tmp_path):
     path = write_scoreboard(_context(text), tmp_path / "board.xlsx")
     assert no_live_formula(path) > 10
     wb = openpyxl.load_workbook(path)
-    assert wb["总览"]["B2"].value == ("'" + text).replace("\r", "\n")  # shown as the text it is (XML keeps no CR)
-    assert wb["总览"]["C2"].value == -1.5  # a negative number stays a number
+    # shown as the text it is (a CR may come back as a line feed)
+    assert wb["总览"]["C2"].value.replace("\r", "\n") == ("'" + text).replace("\r", "\n")
+    assert wb["总览"]["F2"].value == -1.5  # a negative number stays a number
 
 
 def test_reminder_workbook_writes_data_text_as_text(tmp_path):

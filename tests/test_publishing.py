@@ -4,7 +4,6 @@ import re
 import shutil
 
 import openpyxl
-import pandas as pd
 import pytest
 
 from analysis.errors import ReportError
@@ -57,22 +56,49 @@ def test_index_lists_report_with_status(quarterly_report, reports_dir):
     assert 'class="badge status-' in index
 
 
-def test_scoreboard_sheets_and_status_formats(quarterly_report):
+def test_scoreboard_sheets_print_setup_and_no_ids(quarterly_report):
     xlsx = quarterly_report.with_suffix(".xlsx")
     wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames[0] == "总览" and "重点任务" in wb.sheetnames
+    assert wb.sheetnames[0] == "总览" and {"重点任务", "评估意见", "说明"} <= set(wb.sheetnames)
     overview = wb["总览"]
-    assert overview.freeze_panes == "A2"
-    assert len(overview.conditional_formatting) >= 1
     catalog = get_plan(PLAN)
-    ids = [r[0] for r in overview.iter_rows(min_row=2, values_only=True)]
-    assert ids == [i.id for i in catalog.indicators]
+    keys = [r[0] for r in overview.iter_rows(min_row=2, values_only=True)]
+    assert keys == [f"note.{i.id}" for i in catalog.indicators]
+    assert overview.column_dimensions["A"].hidden  # the keys are for the way back, not for reading
+    shown = [c for c in overview[1] if not overview.column_dimensions[c.column_letter].hidden]
+    visible = {str(v) for r in overview.iter_rows(min_row=2) for v in (r[c.column - 1].value for c in shown) if v}
+    assert not visible & {i.id for i in catalog.indicators}  # no indicator id in sight
+    assert [r[1] for r in overview.iter_rows(min_row=2, values_only=True)] == list(range(1, len(keys) + 1))
     actions_with_indicators = {i.action for i in catalog.indicators}
-    assert len(wb.sheetnames) == 1 + len(actions_with_indicators) + 2  # overview, actions, tasks, notes
-    tasks = [r[0] for r in wb["重点任务"].iter_rows(min_row=2, values_only=True)]
-    assert sorted(tasks) == sorted(t.id for t in catalog.tasks)
-    statuses = pd.Series([r[6] for r in overview.iter_rows(min_row=2, values_only=True)])
-    assert statuses.str.contains("已达标|正常推进|滞后|严重滞后|未完成|数据不足|不单列考核").all()
+    assert len(wb.sheetnames) == 1 + len(actions_with_indicators) + 3  # overview, actions, tasks, opinion, notes
+    for ws in wb.worksheets[:-1]:  # every sheet but 说明 prints on A4 landscape, fitted to the width
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), ws.title
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1", ws.title
+
+
+def test_scoreboard_colours_every_status_right(quarterly_report):
+    """Read the conditional formats back: one exact rule per status, most severe first, each filling
+    with the status's own colour (严重滞后 never painted as 滞后)."""
+    from analysis.labels import group
+    from analysis.report.scoreboard import status_text
+
+    overview = openpyxl.load_workbook(quarterly_report.with_suffix(".xlsx"))["总览"]
+    column = next(c.column_letter for c in overview[1] if c.value == "状态")
+    rules = [r for cf in overview.conditional_formatting for r in cf.rules if str(cf.sqref).startswith(column)]
+    colours = group("status_color")
+    by_text = {}
+    for r in sorted(rules, key=lambda r: r.priority):
+        text = r.formula[0].split('"')[1]
+        assert r.formula[0] == f'{column}2="{text}"' and r.stopIfTrue
+        fill = r.dxf.fill
+        assert fill.bgColor.rgb[-6:] == fill.fgColor.rgb[-6:]
+        by_text[text] = fill.bgColor.rgb[-6:]
+    assert by_text == {status_text(s): colours[s].lstrip("#").upper() for s in colours}
+    for row in overview.iter_rows(min_row=2):
+        cell = row[ord(column) - ord("A")]
+        matching = [t for t in by_text if t == cell.value]
+        assert len(matching) == 1, cell.value  # every status cell is painted by exactly one rule
 
 
 def test_quarter_after_the_data_cutoff_is_refused(warehouse, tmp_path):

@@ -201,13 +201,20 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目�
            encoding: Annotated[str | None, typer.Option(help="CSV 编码，如 gbk")] = None,
            ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None,
            report: ReportOption = None) -> None:
-    """校验并在一个事务中导入数据仓库（全部成功或全部不写） / validate, then load all-or-nothing."""
+    """校验并在一个事务中导入数据仓库（全部成功或全部不写）；报告的 Excel 计分板、Word 稿中规划编制人员填写的
+    情况说明、进展说明和审定稿一并导入 / validate, then load all-or-nothing; planners' text from scoreboards and Word files."""
+    from analysis.report import planner
     from analysis.store.warehouse import IngestRejected
     from analysis.store.warehouse import ingest as run
 
     if report:
         _output_file(report, "问题清单文件 / --report")
     try:
+        edited, paths = planner.split(paths)
+        if edited:
+            _store_planner_text(planner.read(edited), db, edited)
+        if not paths:
+            return
         with _row_progress("导入 / loading") as progress:
             summaries = run(paths, db, encoding, ledger, progress=progress, plan_tasks=_plan_tasks())
     except IngestRejected as e:
@@ -222,6 +229,16 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目�
         tbl.add_row(s.ledger, str(s.files), str(s.imported), str(s.updated), str(s.ignored))
     console.print(tbl)
     console.print(f"数据仓库 / warehouse: {db}")
+
+
+def _store_planner_text(entries, db: Path, files: list[Path]) -> None:
+    from analysis.store import planner_text
+    from analysis.store.warehouse import connect
+
+    with connect(db) as con:
+        new, changed, cleared = planner_text.store(con, entries)
+    console.print(f"规划编制人员填写的内容：{len(files)} 个文件，新增 {new} 段、修改 {changed} 段、清除 {cleared} 段；"
+                  f"重新生成报告即以其代替初稿 / planner text: {new} new, {changed} changed, {cleared} cleared")
 
 
 @plans_app.command("list")

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -40,6 +40,7 @@ from analysis.publish.kernels import KERNEL, IPCKernelManager
 from analysis.publish.lineage import UnitInputs, plan_ledgers, unit_inputs
 from analysis.report.review import STAGES, review_quarter
 from analysis.report.site import build_index, pop_summary, write_sidecar
+from analysis.store import planner_text
 from analysis.store.warehouse import connect, ensure_schema, fetch_one, holds_sample
 
 if TYPE_CHECKING:
@@ -212,6 +213,8 @@ class Prepared:
     and the parameters."""
     formats: tuple[str, ...] = DEFAULT_FORMATS
     """Files made beside the HTML from the executed notebook: docx (Word), pdf (print)."""
+    planner: dict[str, str] = field(default_factory=dict)
+    """unit@period -> digest of the planner's own text for that report (`store.planner_text`)."""
 
     def out(self, unit_id: str) -> Path:
         return report_path(self.reports_dir, self.plan_id, unit_id, self.period, self.kind)
@@ -238,7 +241,8 @@ class Prepared:
 
     def report_fingerprint(self, unit_id: str) -> dict:
         mine = self.lineage.get(unit_id)
-        fp = {**self.fingerprint, "data": mine.digest if mine else "", "parameters": self.parameters(unit_id)}
+        fp = {**self.fingerprint, "data": mine.digest if mine else "", "parameters": self.parameters(unit_id),
+              "planner": self.planner.get(f"{unit_id}@{self.period}", "")}
         fp["digest"] = hashlib.sha256(json.dumps(fp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         return fp
 
@@ -299,6 +303,7 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
         files = {r.pop("file_id"): r for r in con.execute(
             "SELECT file_id, ledger, path, name, sheet, rows, sha256 FROM _files").fetchdf().to_dict("records")}
         lineage = unit_inputs(con, catalog)
+        planner = planner_text.digest(con, plan_id)
         fingerprint = {
             "coverage": coverage_stamp(con, plan_ledgers(catalog)), "reference": reference_version(con),
             "sample": holds_sample(con),
@@ -312,7 +317,7 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
         from analysis.publish.printer import chromium
 
         chromium()  # refused now, before any report is rendered, when there is no browser
-    return Prepared(plan_id, kind, str(q), title, files, lineage, db, reports_dir, fingerprint, tuple(formats))
+    return Prepared(plan_id, kind, str(q), title, files, lineage, db, reports_dir, fingerprint, tuple(formats), planner)
 
 
 def render(prep: Prepared, unit_id: str, engine: str | None = None) -> Path:

@@ -101,13 +101,14 @@ class Printer:
         try:
             page = browser.new_page()
             try:
-                def render(pages, final: bool):
+                def render(pages):
+                    # the outline (bookmarks, and the pages of the contents) is built from the tags
                     page.set_content(make_html(pages), wait_until="load")
-                    return page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=final)
+                    return page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
 
-                first = outline_pages(render(None, final=False))
+                first = outline_pages(render(None))
                 pages = {h: first[_key(h)] for h in headings if _key(h) in first}
-                job.set_result(render(pages, final=True))
+                job.set_result(render(pages))
             finally:
                 page.close()
         except BaseException as e:  # noqa: BLE001 - the caller raises it

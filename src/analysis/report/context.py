@@ -28,6 +28,8 @@ from analysis.method.tasks import task_table
 from analysis.plans.catalog import Catalog, get_plan
 from analysis.plans.periods import Quarter
 from analysis.report.narrative import Draft, draft
+from analysis.store import planner_text
+from analysis.store.planner_text import Entry
 from analysis.store.reference import stored_rates
 from analysis.store.warehouse import connect, fetch_one, holds_sample
 
@@ -59,6 +61,8 @@ class ReportContext:
     cutoff: date | None = None
     """The latest date any dated ledger reaches (数据截止日期)."""
     generated_on: date = field(default_factory=date.today)
+    planner: dict[str, Entry] = field(default_factory=dict)
+    """The planner's own text for this report (`store.planner_text`), by key."""
 
     @classmethod
     def load(cls, plan: str, unit: str, period: str, db: str | Path | None = None) -> ReportContext:
@@ -77,6 +81,7 @@ class ReportContext:
             is_sample = holds_sample(con)
             national = stored_rates(con)
             cutoff = data_cutoff(con)
+            planner = planner_text.load(con, catalog.plan.id, unit, str(q))
         series = unit_series(catalog, values[values["unit_id"] == unit]).get(unit, {})
         card = scorecard(catalog, values, unit, q, series, unit_level=found[1])
         child_cards = unit_cards(catalog, values, children, q)
@@ -85,7 +90,8 @@ class ReportContext:
         own = card.assign(unit_id=unit, unit_name=found[0])
         missing = missing_denominators(pd.concat([own, child_cards], ignore_index=True), catalog, unit)
         return cls(catalog, unit, found[0], q, values, card, tasks, accidents, children, child_cards, ranking,
-                   report_rates, outliers, missing, bool(is_sample), national, series, found[1], cutoff)
+                   report_rates, outliers, missing, bool(is_sample), national, series, found[1], cutoff,
+                   planner=planner)
 
     def summary(self, kind: str) -> dict:
         """What the report index shows for this report."""

@@ -14,6 +14,7 @@ times as long, and a batch writes a Word file for every report."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import struct
 import zipfile
@@ -28,6 +29,7 @@ from pydantic import BaseModel
 from analysis.config import TEMPLATES_DIR
 from analysis.labels import group
 from analysis.report.layout import layout
+from analysis.store.planner_text import IDENTIFIER, Entry
 
 REFERENCE = TEMPLATES_DIR / "docx" / "reference.docx"
 MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -55,7 +57,10 @@ def render_docx(blocks: list[BaseModel]) -> bytes:
             x["cy"] = int(x["cx"] * h / w)
             x["rid"] = f"rIdImg{len(images)}"
     xml = _template().render(items=lay.items, last_orient=lay.orient, footers=_footers())
-    return _package(xml, images)
+    edits = {x["key"]: {"shown": x["shown"], "basis": x["basis"]} for x in lay.items if x["kind"] == "editable"}
+    header = lay.header
+    return _package(xml, images, title=header.title if header else "", report=header.report if header else "",
+                    edits=edits)
 
 
 def _xml(text) -> str:
@@ -117,7 +122,13 @@ def _footers() -> str:
     return "".join(re.findall(r"<w:footerReference [^>]*/>", doc))
 
 
-def _package(body_xml: str, images: list[bytes]) -> bytes:
+EDITS_PART = "customXml/item90.xml"
+"""Which report the file is, and the text each editable paragraph showed and was written against:
+Word keeps custom XML parts when the planner saves, so `read_docx` can tell their edits apart."""
+EDITS_NS = "urn:analysis:report-edits"
+
+
+def _package(body_xml: str, images: list[bytes], title: str = "", report: str = "", edits: dict | None = None) -> bytes:
     ref = _reference()
     doc = ref["word/document.xml"].decode("utf-8")
     head = doc[:doc.index("<w:body>") + len("<w:body>")]
@@ -126,7 +137,14 @@ def _package(body_xml: str, images: list[bytes]) -> bytes:
     image_rels = "".join(
         f'<Relationship Id="rIdImg{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" '
         f'Target="media/image{i}.png"/>' for i in range(1, len(images) + 1))
-    rels = rels.replace("</Relationships>", image_rels + "</Relationships>")
+    edits_rel = ('<Relationship Id="rIdEdits" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                 f'customXml" Target="../{EDITS_PART}"/>')
+    rels = rels.replace("</Relationships>", image_rels + edits_rel + "</Relationships>")
+    edits_xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><edits xmlns="{EDITS_NS}" '
+                 f'report="{_xml(report)}">{_xml(json.dumps(edits or {}, ensure_ascii=False))}</edits>')
+    core = ref["docProps/core.xml"].decode("utf-8")
+    core = re.sub(r"<dc:title>.*?</dc:title>", f"<dc:title>{_xml(title)}</dc:title>", core)
+    core = core.replace("<dc:subject/>", f"<dc:identifier>{_xml(IDENTIFIER + report)}</dc:identifier>")
     types = ref["[Content_Types].xml"].decode("utf-8")
     if 'Extension="png"' not in types:
         types = types.replace("<Default ", '<Default Extension="png" ContentType="image/png"/><Default ', 1)
@@ -139,7 +157,10 @@ def _package(body_xml: str, images: list[bytes]) -> bytes:
                 data = rels.encode("utf-8")
             elif name == "[Content_Types].xml":
                 data = types.encode("utf-8")
+            elif name == "docProps/core.xml":
+                data = core.encode("utf-8")
             z.writestr(_fixed(name), data)
+        z.writestr(_fixed(EDITS_PART), edits_xml.encode("utf-8"))
         for i, png in enumerate(images, start=1):
             z.writestr(_fixed(f"word/media/image{i}.png"), png)
     return buf.getvalue()
@@ -157,4 +178,42 @@ def write_docx(blocks: list[BaseModel], out: Path) -> Path:
     tmp = out.with_suffix(".docx.tmp")
     tmp.write_bytes(render_docx(blocks))
     tmp.replace(out)
+    return out
+
+
+_SDT = re.compile(r'<w:sdt>.*?<w:tag w:val="analysis:([^"]+)"/>.*?<w:sdtContent>(.*?)</w:sdtContent></w:sdt>', re.DOTALL)
+_TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+_NUMBER = re.compile(r"^\s*\d+\.\s*")
+
+
+def read_docx(path: Path) -> list[Entry]:
+    """The planner's edits in a report's Word file: each tagged paragraph whose text is no longer
+    what the file showed, with what it was written against (an unchanged paragraph gives nothing)."""
+    from html import unescape
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if EDITS_PART not in names:
+                return []
+            meta = z.read(EDITS_PART).decode("utf-8")
+            doc = z.read("word/document.xml").decode("utf-8")
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return []
+    report = re.search(r'report="([^"]*)"', meta)
+    body = re.search(r">([^<]*)</edits>", meta)
+    parts = unescape(report.group(1)).split("/") if report else []
+    if len(parts) != 3 or not body:
+        return []
+    plan_id, unit_id, period = parts
+    edits = json.loads(unescape(body.group(1)))
+    out = []
+    for key, content in _SDT.findall(doc):
+        if key not in edits:
+            continue
+        paragraphs = re.findall(r"<w:p[ >].*?</w:p>", content, re.DOTALL)
+        text = "\n".join(unescape("".join(_TEXT.findall(p))) for p in paragraphs).strip()
+        text = _NUMBER.sub("", text)
+        if text != edits[key]["shown"].strip():
+            out.append(Entry(plan_id, unit_id, period, key, text, edits[key]["basis"], path.name))
     return out

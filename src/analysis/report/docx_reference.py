@@ -165,6 +165,7 @@ def build(path: Path = REFERENCE) -> Path:
     for rid in [rid for rid, rel in package_rels.items() if rel.reltype.endswith("/thumbnail")]:
         del package_rels[rid]  # python-docx's default template carries a picture of itself
     doc.core_properties.author = ""
+    doc.core_properties.comments = ""
     doc.core_properties.title = "安全生产规划进度评估报告"
     doc.core_properties.language = "zh-CN"
     doc.core_properties.revision = 1

@@ -237,3 +237,13 @@ def count_noun(label: str) -> str:
     for sep in ("的", "在营"):
         tail = tail.rsplit(sep, 1)[-1]
     return f"个{tail[-4:]}" if tail else "个"
+
+
+def note_basis(a: dict) -> str:
+    """What a planner's 情况说明 is written against: the indicator's value and status as shown."""
+    return f"{fmt_value(a['value'], a['decimals'], a['unit'])} {group('status')[a['status']]}"
+
+
+def progress_basis(r: dict) -> str:
+    """What a planner's 进展说明 is written against: the task's state and completion date as shown."""
+    return f"{group('task_state')[r['state']]} {fmt_date(r['completed_on'])}"

@@ -71,6 +71,12 @@ class Layout:
         self.orient = orient
 
 
+def _plain(content) -> str:
+    """The text of a list of inlines (the part a planner edits: no notes in small type)."""
+    return "".join(x if isinstance(x, str) else x.text for x in content
+                   if isinstance(x, str) or x.style not in ("small", "br"))
+
+
 def _printed(s: Section) -> bool:
     return s.where not in ("screen", "print_appendix")
 
@@ -96,7 +102,8 @@ def _blocks(out: Layout, blocks: list) -> None:
             for i, it in enumerate(b.items, start=1):
                 content = [f"{i}." if b.ordered else "", *it.content]
                 if it.key:
-                    out.items.append({"kind": "editable", "key": it.key, "content": content, "author": it.author})
+                    out.items.append({"kind": "editable", "key": it.key, "content": content, "author": it.author,
+                                      "basis": it.basis or "", "shown": _plain(it.content)})
                 else:
                     out.para(content)
         elif isinstance(b, Table):

@@ -66,6 +66,8 @@ class Item(_Node):
     content: list[Inline]
     key: str | None = None
     author: Literal["draft", "planner"] | None = None
+    basis: str | None = None
+    """What the shown text was written against (the draft sentence): kept with the planner's edits."""
 
 
 class Items(_Node):
@@ -135,6 +137,8 @@ class Header(_Node):
     date: str = ""
     """成文日期 as printed (2026年1月5日)."""
     document_no: str | None = None
+    report: str = ""
+    """plan/unit/period of the report: files planners edit carry it back to `ingest`."""
 
 
 class Contents(_Node):

@@ -27,6 +27,8 @@ from analysis.report.format import (
     fmt_pct,
     fmt_value,
     nan,
+    note_basis,
+    progress_basis,
     projection_text,
     status_detail,
     target_by_text,
@@ -55,6 +57,7 @@ from analysis.report.model import (
     strong,
 )
 from analysis.report.narrative import Draft
+from analysis.store.planner_text import cites_changed
 
 
 def _section(title: str, anchor: str, blocks: list, where: str = "body", level: int = 2) -> Section:
@@ -85,7 +88,8 @@ def header(ctx: ReportContext, title: str, subtitle: str) -> Header:
     ]
     return Header(title=title, subtitle=subtitle, facts=facts,
                   banner=t("report.sample_banner") if ctx.is_sample else None,
-                  issuer=ctx.unit_name, date=fmt_date(ctx.generated_on), document_no=plan.document_no)
+                  issuer=ctx.unit_name, date=fmt_date(ctx.generated_on), document_no=plan.document_no,
+                  report=f"{plan.id}/{ctx.unit_id}/{ctx.quarter}")
 
 
 CONTENTS = (("summary", "总体判断"), ("scorecard", "核心指标"), ("progress", "序时进度"), ("narrative", "评估意见"),
@@ -116,6 +120,12 @@ def indicator_row(ctx: ReportContext, a: dict) -> Row:
     name = [a["name"], small(_window_label(a))]
     if a["scope_note"]:
         name += [BR, small("口径说明：" + a["scope_note"])]
+    note_entry = ctx.planner.get(f"note.{a['indicator_id']}")
+    if note_entry:
+        stale = cites_changed(note_entry, note_basis(a))
+        name += [BR, Span(text=f"情况说明：{note_entry.text}", style="stale" if stale else "planner")]
+        if stale:
+            name += [small("（撰写后数值已变化，请核对）")]
     target = [target_text(a)]
     if a["target_by"] and a["kind"] not in ("year_on_year_decline", "contain"):
         target += [BR, small(target_by_text(a))]
@@ -189,12 +199,34 @@ def progress_chart(ctx: ReportContext) -> Section:
     return _section(t("report.time_vs_task"), "progress", [lead, Figure(caption=caption, svg=svg, png=png)])
 
 
+def planner_item(ctx: ReportContext, key: str, draft_text: str | None) -> Item:
+    """The planner's text for `key` in place of the draft, flagged where the figures it was written
+    against have changed; the draft itself where the planner wrote nothing."""
+    entry = ctx.planner.get(key)
+    if entry is None:
+        return Item(content=[draft_text or "—"], key=key, author="draft", basis=draft_text)
+    if draft_text is not None and cites_changed(entry, draft_text):
+        return Item(content=[Span(text=entry.text, style="stale"), BR,
+                             small(f"（此段撰写后相关数字已变化，请核对。现初稿为：{draft_text}）")], key=key,
+                    author="planner", basis=entry.basis)
+    return Item(content=[Span(text=entry.text, style="planner")], key=key, author="planner", basis=entry.basis)
+
+
 def narrative(ctx: ReportContext, title: str | None = None, d: Draft | None = None) -> Section:
+    """评估意见: each drafted sentence, or the planner's text for it; the planner's sentences on
+    subjects the draft no longer has stay, at the end of their part."""
     d = d or ctx.draft
-    subs = [Paragraph(content=[t("report.draft")], role="draft_mark")]
-    for key, heading, sentences in d.parts():
-        items = [Item(content=[s], key=k, author="draft") for k, s in sentences] or [Item(content=["—"])]
-        subs.append(_section(heading, f"narrative-{key}", [Items(items=items)], level=3))
+    drafted = {k for _, _, sentences in d.parts() for k, _ in sentences}
+    own = sum(k in ctx.planner for k in drafted)
+    mark = t("report.draft") if own < len(drafted) else t("report.reviewed")
+    if own:
+        mark += f"（其中{own}段为规划编制人员审定稿，{len(drafted) - own}段为程序初稿）"
+    subs = [Paragraph(content=[mark], role="draft_mark")]
+    for part, heading, sentences in d.parts():
+        items = [planner_item(ctx, k, s) for k, s in sentences]
+        items += [planner_item(ctx, k, None) for k in sorted(ctx.planner)
+                  if k.startswith(f"{part}.") and k not in drafted]
+        subs.append(_section(heading, f"narrative-{part}", [Items(items=items or [Item(content=["—"])])], level=3))
     return _section(title or t("report.narrative"), "narrative", subs)
 
 
@@ -359,8 +391,13 @@ def task_rows(ctx: ReportContext, frame: pd.DataFrame) -> list[Row]:
         if r["state"] == "overdue":
             state += [BR, small(f"逾期{fmt_duration(int(r['days_overdue']))}")]
         deadline = [fmt_date(r["deadline"])] + ([BR, small("规划未写明时限，按规划期末计")] if r.get("undated") else [])
+        progress = ctx.planner.get(f"progress.{r['task_id']}")
+        note = [r["note"] or ""]
+        if progress:
+            stale = cites_changed(progress, progress_basis(r))
+            note = ([r["note"], BR] if r["note"] else []) + [Span(text=progress.text, style="stale" if stale else "planner")]
         rows.append(Row(cells=[[str(r["number"])], [r["text"]], [r["responsible"]], deadline,
-                               [kinds[r["kind"]]], state, [fmt_date(r["completed_on"])], [r["note"] or ""]],
+                               [kinds[r["kind"]]], state, [fmt_date(r["completed_on"])], note],
                         status="overdue" if r["state"] == "overdue" else None, attrs={"data-task": r["task_id"]}))
     return rows
 
