@@ -9,7 +9,11 @@
    unit the `papermill` CLI, then `jupyter nbconvert --to html --no-input` (both from the venv's
    bin, one subprocess each, a fresh kernel each time); (b) `python -m analysis batch --units …
    --force` into a fresh folder. Seconds per report for each, and the speedup.
-3. The full province batch for one plan-quarter (`--units all`: every unit above the
+3. What Word and PDF cost: the same N reports batched as HTML only (`--no-word`), against (b),
+   which writes the Word file too (the default); and one district's reports (the district and its
+   streets/towns) as HTML only and with `--pdf` — the PDFs' own time. Goals (issue 14): Word adds at
+   most 15 % per report; a district's PDFs take under a minute.
+4. The full province batch for one plan-quarter (`--units all`: every unit above the
    community/village level): wall time and peak memory.
 
 Memory: a sampler thread walks the batch command's process tree (the CLI/Dask client with its
@@ -139,6 +143,15 @@ def naive(units: list[str], db: Path, out: Path, plan: str, period: str) -> floa
     return time.perf_counter() - start
 
 
+def district_units(db: Path) -> list[str]:
+    """The first district and its streets/towns: what one district office publishes."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        district = con.execute("SELECT unit_id FROM org_units WHERE level = '区县' ORDER BY unit_id LIMIT 1").fetchone()[0]
+        kids = [r[0] for r in con.execute("SELECT unit_id FROM org_units WHERE parent_id = ? ORDER BY unit_id",
+                                          [district]).fetchall()]
+    return [district, *kids]
+
+
 def gb(n: int) -> str:
     return f"{n / 2**30:.2f} GB"
 
@@ -161,7 +174,7 @@ def main() -> None:
         print("setup: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
               + f"; warehouse {db.stat().st_size / 2**20:.0f} MB", flush=True)
         units = pick_units(db, a.n)
-        for sub in ("naive", "batch", "province"):
+        for sub in ("naive", "batch", "html", "district", "pdf", "province"):
             shutil.rmtree(folder / sub, ignore_errors=True)
 
         t_naive = naive(units, db, folder / "naive", a.plan, a.period)
@@ -175,6 +188,15 @@ def main() -> None:
         print(f"(b) batch, {a.workers} Dask workers with warm kernels: {len(units)} reports in {t_batch:.1f} s = "
               f"{per_batch:.2f} s per report, cluster start-up included (peak RSS sum {gb(mem.peak_rss)}, "
               f"PSS sum {gb(mem.peak_pss)}; load average now {os.getloadavg()[0]:.2f})", flush=True)
+
+        t_html, _ = batch([*common, "--no-word", "--units", ",".join(units), "--out", str(folder / "html")])
+        print(f"(c) the same {len(units)} reports, HTML only: {t_html:.1f} s = {t_html / len(units):.2f} s per report; "
+              f"Word adds {(t_batch - t_html) / t_html * 100:+.0f} % per report (goal <= 15 %)", flush=True)
+        district = district_units(db)
+        t_plain, _ = batch([*common, "--no-word", "--units", ",".join(district), "--out", str(folder / "district")])
+        t_pdf, _ = batch([*common, "--no-word", "--pdf", "--units", ",".join(district), "--out", str(folder / "pdf")])
+        print(f"(d) one district's {len(district)} reports: HTML only {t_plain:.1f} s, with PDF {t_pdf:.1f} s: the PDFs "
+              f"take {t_pdf - t_plain:.1f} s, {(t_pdf - t_plain) / len(district):.2f} s each (goal: under 60 s)", flush=True)
 
         if not a.skip_province:
             t_all, mem = batch([*common, "--units", "all", "--out", str(folder / "province")])

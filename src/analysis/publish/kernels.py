@@ -40,12 +40,21 @@ logger = logging.getLogger(__name__)
 
 
 class IPCKernelManager(AsyncKernelManager):
-    """AsyncKernelManager on IPC transport with a unique socket path per kernel."""
+    """AsyncKernelManager on IPC transport with a unique socket path per kernel.
+
+    jupyter_client interrupts a kernel before asking it to shut down; an idle report kernel has
+    nothing to interrupt and logs "KeyboardInterrupt caught in kernel" on every run. The shutdown
+    request alone ends it (and a kernel that does not answer is still killed)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("transport", "ipc")
         kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) / f"analysis-kernel-{uuid.uuid4().hex[:12]}"))
         super().__init__(**kwargs)
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
 
 
 # Runs in the kernel, silently (no history, no execution count). A single expression whose names
