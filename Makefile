@@ -44,6 +44,10 @@ lint: $(VENV)/.dev ## ruff
 bench-ingest: venv ## intake of 10 million CSV rows vs plain pandas, and the measures (not a test)
 	$(PY) benchmarks/ingest.py
 
+.PHONY: bench-site
+bench-site: venv ## the report index of a province-sized site (1,937 units x 6 quarters) in Chromium (not a test)
+	$(PY) benchmarks/site.py
+
 .PHONY: bench-batch
 bench-batch: venv ## 60 reports via papermill + nbconvert CLIs vs batch; a whole province batch (not a test)
 	$(PY) benchmarks/batch.py

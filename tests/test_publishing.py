@@ -49,11 +49,16 @@ def test_data_strings_are_escaped(evil_report):
 
 
 def test_index_lists_report_with_status(quarterly_report, reports_dir):
-    index = (reports_dir / "index.html").read_text(encoding="utf-8")
-    rel = quarterly_report.relative_to(reports_dir).as_posix()
-    assert f'href="{rel}"' in index
-    assert "季度评估" in index and "全福街道" in index
-    assert 'class="badge status-' in index
+    from tests.test_report_kinds import site_data
+
+    data = site_data(reports_dir)
+    plan = next(p for p in data["plans"] if p["id"] == PLAN)
+    period, kind, href, counts, *_ = next(r for r in plan["reports"][UNIT] if r[:2] == [PERIOD, "quarterly"])
+    assert href == quarterly_report.relative_to(reports_dir).as_posix()
+    assert sum(counts) == len(get_plan(PLAN).indicators)
+    assert plan["units"][UNIT][0] == "全福街道" and data["kinds"]["quarterly"] == "季度评估"
+    manifest = (reports_dir / "assets" / "site.js").read_text(encoding="utf-8")
+    assert f'"{PLAN}/{UNIT}/{PERIOD}.docx"' in manifest  # the pages' links check this list
 
 
 def test_scoreboard_sheets_print_setup_and_no_ids(quarterly_report):

@@ -1,5 +1,6 @@
 """Reports in real Chromium, offline: charts draw, nothing leaves the machine, no console errors."""
 
+import re
 import shutil
 
 import pytest
@@ -63,3 +64,37 @@ def test_quarterly_report_prints(quarterly_report, reports_dir, served, offline_
     pages = pdf.read_bytes().count(b"/Type /Page") - pdf.read_bytes().count(b"/Type /Pages")
     assert pages >= 5
     shutil.copy(pdf, screenshot_dir() / "quarterly_print.pdf")
+
+
+@pytest.fixture(scope="module")
+def district_report(quarterly_report, warehouse, reports_dir):
+    """The district's report of the same plan and quarter beside the street's, and the index."""
+    from analysis.publish.pipeline import publish
+
+    return publish(PLAN, "SLQ", PERIOD, reports_dir=reports_dir, db=warehouse)
+
+
+def test_index_to_a_street_report_up_to_its_district_and_back(district_report, quarterly_report, reports_dir,
+                                                              served, offline_page):
+    """Three clicks from the index to a street's report; from there up to its district, and back."""
+    page = offline_page.page
+    page.goto(f"{served}/index.html", wait_until="load")
+    page.get_by_role("tab", name=re.compile("全福街道安全生产治本攻坚")).click()
+    page.locator('td.unit a[data-unit="SLQ"]').click()                           # 1: the district
+    page.locator('tr[data-unit="SLQ-QF"] a', has_text="报告").first.click()       # 2: the street's report
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/{PLAN}/SLQ-QF/{PERIOD}.html")
+    assert page.locator("h1").inner_text().startswith("全福街道")
+    page.get_by_role("link", name=re.compile("上级：示例区")).click()              # up to the district
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/{PLAN}/SLQ/{PERIOD}.html")
+    # the district's matrix of subordinate units links down to the street's report
+    assert page.locator('#drilldown a[href="../SLQ-QF/2025Q3.html"]').count() == 1
+    assert page.locator("a.unpublished", has_text="PDF").count() == 1  # no PDF published: no dead link
+    page.get_by_role("link", name="报告目录").click()                              # and back
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/index.html")
+    page.locator(".toolbar input").fill("全福")
+    assert page.locator('tr[data-unit="SLQ-QF"]').count() == 1
+    assert offline_page.blocked == [] and offline_page.errors == []
+    page.screenshot(path=str(screenshot_dir() / "index_search.png"))

@@ -39,7 +39,7 @@ from analysis.plans.periods import Quarter
 from analysis.publish.kernels import KERNEL, IPCKernelManager
 from analysis.publish.lineage import UnitInputs, plan_ledgers, unit_inputs
 from analysis.report.review import STAGES, review_quarter
-from analysis.report.site import build_index, pop_summary, write_sidecar
+from analysis.report.site import SITE_JS, build_index, pop_summary, report_name, write_sidecar
 from analysis.store import planner_text
 from analysis.store.warehouse import connect, ensure_schema, fetch_one, holds_sample
 
@@ -142,6 +142,7 @@ def export_html(nb: nbformat.NotebookNode, out: Path, title: str, inputs: list[d
     resources = {
         "report_title": title, "report_css": css, "code_version": code_version(),
         "plotly_src": Path(os.path.relpath(plotly_js, out.parent)).as_posix(),
+        "site_js": Path(os.path.relpath(reports_dir / ASSETS_DIRNAME / SITE_JS, out.parent)).as_posix(),
         "provenance_html": provenance_html(summary, inputs, datetime.now()),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -157,8 +158,7 @@ NOTEBOOKS = {"quarterly": "quarterly_assessment.ipynb", "midterm": "plan_review.
 
 
 def report_path(reports_dir: Path, plan_id: str, unit_id: str, period: str, kind: str = "quarterly") -> Path:
-    name = f"{period}.html" if kind == "quarterly" else f"{kind}_{period}.html"
-    return reports_dir / plan_id / unit_id / name
+    return reports_dir / plan_id / unit_id / report_name(kind, period)
 
 
 @cache
@@ -226,7 +226,8 @@ class Prepared:
 
     def parameters(self, unit_id: str) -> dict:
         """The notebook's parameters for one unit (papermill injects them)."""
-        params = {"plan": self.plan_id, "unit": unit_id, "period": self.period, "db": str(self.db)}
+        params = {"plan": self.plan_id, "unit": unit_id, "period": self.period, "db": str(self.db),
+                  "reports": str(self.reports_dir)}
         if self.kind == "quarterly":
             params["scoreboard"] = str(self.out(unit_id).with_suffix(".xlsx"))
         else:
@@ -341,6 +342,8 @@ def render(prep: Prepared, unit_id: str, engine: str | None = None) -> Path:
             from analysis.publish.printer import write_pdf
 
             write_pdf(blocks, out.with_suffix(".pdf"))
+    summary["generated"] = datetime.now().isoformat(timespec="seconds")
+    summary["inputs"] = [{"name": i["name"], "sha256": i["sha256"]} for i in prep.inputs(unit_id)]
     write_sidecar(out, summary, fingerprint=prep.report_fingerprint(unit_id))
     return out
 

@@ -13,6 +13,7 @@ import pandas as pd
 from analysis.config import WAREHOUSE
 from analysis.errors import WarehouseError
 from analysis.labels import group
+from analysis.method import collection
 from analysis.method.accidents import accident_frame
 from analysis.method.measures import cache_is_current, compute_measures, data_cutoff, load_values
 from analysis.method.progress import (
@@ -27,6 +28,7 @@ from analysis.method.ranking import composite, unit_cards, weights
 from analysis.method.tasks import task_table
 from analysis.plans.catalog import Catalog, get_plan
 from analysis.plans.periods import Quarter
+from analysis.report.changes import PUBLISHED, files_since, previous_sidecar, published
 from analysis.report.narrative import Draft, draft
 from analysis.store import planner_text
 from analysis.store.planner_text import Entry
@@ -63,13 +65,24 @@ class ReportContext:
     generated_on: date = field(default_factory=date.today)
     planner: dict[str, Entry] = field(default_factory=dict)
     """The planner's own text for this report (`store.planner_text`), by key."""
+    previous: dict | None = None
+    """The previous quarter's published report of this plan and unit (its sidecar), if any."""
+    files_since: list[str] = field(default_factory=list)
+    """Ledger files with rows of this unit loaded since the previous report was made."""
+    collection: pd.DataFrame | None = None
+    """Who owes which ledger for this quarter (`method.collection.status`)."""
+    parent: tuple[str, str] | None = None
+    """(unit id, name) of the unit above, if any."""
 
     @classmethod
-    def load(cls, plan: str, unit: str, period: str, db: str | Path | None = None) -> ReportContext:
+    def load(cls, plan: str, unit: str, period: str, db: str | Path | None = None,
+             reports: str | Path | None = None) -> ReportContext:
+        """Everything one report reads; `reports` is the report folder, where last quarter's
+        published report is found."""
         catalog = get_plan(plan)
         q = Quarter.parse(period)
         with connect(Path(db) if db else WAREHOUSE, read_only=True) as con:
-            found = fetch_one(con, "SELECT name, level FROM org_units WHERE unit_id = ?", [unit])
+            found = fetch_one(con, "SELECT name, level, parent_id FROM org_units WHERE unit_id = ?", [unit])
             if not found:
                 raise WarehouseError(f"数据仓库中没有单位 / unit not in warehouse: {unit}")
             children = con.execute("SELECT unit_id, name, level FROM org_units WHERE parent_id = ? ORDER BY unit_id",
@@ -82,6 +95,11 @@ class ReportContext:
             national = stored_rates(con)
             cutoff = data_cutoff(con)
             planner = planner_text.load(con, catalog.plan.id, unit, str(q))
+            previous = previous_sidecar(reports, catalog.plan.id, unit, q)
+            since = files_since(con, unit, previous.get("generated") if previous else None)
+            owed = collection.status(con, unit, q)
+            parent = fetch_one(con, "SELECT unit_id, name FROM org_units WHERE unit_id = ?", [found[2]]) \
+                if found[2] else None
         series = unit_series(catalog, values[values["unit_id"] == unit]).get(unit, {})
         card = scorecard(catalog, values, unit, q, series, unit_level=found[1])
         child_cards = unit_cards(catalog, values, children, q)
@@ -91,7 +109,8 @@ class ReportContext:
         missing = missing_denominators(pd.concat([own, child_cards], ignore_index=True), catalog, unit)
         return cls(catalog, unit, found[0], q, values, card, tasks, accidents, children, child_cards, ranking,
                    report_rates, outliers, missing, bool(is_sample), national, series, found[1], cutoff,
-                   planner=planner)
+                   planner=planner, previous=previous, files_since=since, collection=owed,
+                   parent=tuple(parent) if parent else None)
 
     def summary(self, kind: str) -> dict:
         """What the report index shows for this report."""
@@ -99,8 +118,9 @@ class ReportContext:
         overdue = int((self.tasks["state"] == "overdue").sum()) if not self.tasks.empty else 0
         return {"kind": kind, "plan_id": plan.id, "plan_title": plan.title, "unit_id": self.unit_id,
                 "unit_name": self.unit_name, "period": str(self.quarter), "sample": self.is_sample,
+                "parent_id": self.parent[0] if self.parent else None, "level": self.unit_level,
                 "statuses": {k: int(v) for k, v in self.card["status"].value_counts().sort_index().items()},
-                "overdue_tasks": overdue}
+                "overdue_tasks": overdue, PUBLISHED: published(self.card, self.tasks, self.draft, self.unit_name, self.ranking)}
 
     def indicator_series(self, indicator_id: str) -> pd.DataFrame:
         """This unit's quarterly numerator, denominator and value of one indicator."""

@@ -87,7 +87,8 @@ def _paragraph(content, style: str = "", extra: str = "") -> Markup:
         elif x.style == "br":
             runs.append("<w:r><w:br/></w:r>")
         elif x.style == "badge":
-            runs.append(_run(f"{icons[x.status]} {statuses[x.status]}", f'<w:b/><w:color w:val="{colors[x.status][1:]}"/>'))
+            runs.append(_run(f"{icons[x.status]} {x.text or statuses[x.status]}",
+                             f'<w:b/><w:color w:val="{colors[x.status][1:]}"/>'))
         elif x.style == "flag":
             runs.append(_run(f"〔{x.text}〕", RUN_STYLES["flag"]))
         else:

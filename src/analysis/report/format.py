@@ -58,7 +58,11 @@ def fmt_duration(days: int) -> str:
     """How long overdue: days under a month, else months."""
     if days < 31:
         return phrase("days", n=days)
-    return phrase("months", n=round(days / 30.44))
+    months = round(days / 30.44)
+    if months < 12:
+        return phrase("months", n=months)
+    years, rest = divmod(months, 12)
+    return phrase("years", n=years) + (phrase("months", n=rest) if rest else "")
 
 
 def _signed(v: float, decimals: int) -> str:
@@ -237,6 +241,15 @@ def count_noun(label: str) -> str:
     for sep in ("的", "在营"):
         tail = tail.rsplit(sep, 1)[-1]
     return f"个{tail[-4:]}" if tail else "个"
+
+
+def lead_unit(responsible: str) -> str:
+    """The lead unit of a 责任单位 text: the first named, without 牵头单位： or a note in brackets."""
+    import re
+
+    first = re.split(r"[；;，,、]", responsible.strip())[0]
+    first = re.sub(r"^(牵头单位|责任单位|牵头)[:：]", "", first)
+    return re.sub(r"[（(].*$", "", first).removesuffix("牵头").strip() or responsible
 
 
 def note_basis(a: dict) -> str:

@@ -35,7 +35,7 @@ def _inlines(xs) -> Markup:
         if style == "badge":
             s = str(escape(x.status))
             out.append(f'<span class="badge status-{s}" style="--c:{colors[x.status]}">{icons[x.status]} '
-                       f"{statuses[x.status]}</span>")
+                       f"{text or statuses[x.status]}</span>")
         elif style == "br":
             out.append("<br>")
         elif style == "link":

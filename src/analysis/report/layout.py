@@ -96,7 +96,7 @@ def _blocks(out: Layout, blocks: list) -> None:
         if isinstance(b, Paragraph):
             if b.role == "draft_mark":
                 out.para([f"（{b.content[0]}）"], "DraftMark")
-            elif b.role != "banner":
+            elif b.role not in ("banner", "links"):
                 out.para(b.content, "Note" if b.role == "note" else "")
         elif isinstance(b, Items):
             for i, it in enumerate(b.items, start=1):

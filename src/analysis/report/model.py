@@ -21,7 +21,7 @@ class _Node(BaseModel):
 
 class Span(_Node):
     """Inline text with a role the renderers know: strong, small (a second line in a cell), muted,
-    flag (小样本), badge (a status: text + icon + colour), link, planner (the planner's own words),
+    flag (小样本), badge (a status: icon + colour, with `text` if given else the status's name), link, planner (the planner's own words),
     stale (a sentence citing a number that has changed), br (a line break)."""
 
     type: Literal["span"] = "span"
@@ -57,7 +57,7 @@ BR = Span(style="br")
 class Paragraph(_Node):
     type: Literal["paragraph"] = "paragraph"
     content: list[Inline]
-    role: Literal["body", "note", "draft_mark", "banner"] = "body"
+    role: Literal["body", "note", "draft_mark", "banner", "links"] = "body"
 
 
 class Item(_Node):

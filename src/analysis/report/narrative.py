@@ -27,6 +27,7 @@ from analysis.report.format import (
     fmt_pct,
     fmt_value,
     gap_text,
+    lead_unit,
     nan,
     pace_text,
     target_text,
@@ -75,7 +76,7 @@ def _severity(a: dict) -> tuple:
 
 
 def _lead(a: dict) -> str:
-    return a["responsible"].split("；")[0].split("，")[0]
+    return lead_unit(a["responsible"])
 
 
 def _short(a: dict) -> str:

@@ -12,12 +12,15 @@ import base64
 import pandas as pd
 
 from analysis.labels import group, t
+from analysis.method import collection as collect
 from analysis.method.accidents import RATES, rate_rows
 from analysis.method.progress import STATUSES, time_progress_of_plan
 from analysis.method.quality import MODIFIED_Z_LIMIT, ON_TIME_DAYS, Z_LIMIT
 from analysis.method.ranking import STATUS_POINTS, UNSCORED, funnel, weights
 from analysis.plans.periods import Quarter
 from analysis.report import charts
+from analysis.report.changes import compare
+from analysis.report.changes import follow_up as follow_up_items
 from analysis.report.context import ReportContext
 from analysis.report.format import (
     completion_text,
@@ -53,10 +56,12 @@ from analysis.report.model import (
     Span,
     Table,
     badge,
+    link,
     small,
     strong,
 )
 from analysis.report.narrative import Draft
+from analysis.report.site import report_name
 from analysis.store.planner_text import cites_changed
 
 
@@ -92,9 +97,10 @@ def header(ctx: ReportContext, title: str, subtitle: str) -> Header:
                   report=f"{plan.id}/{ctx.unit_id}/{ctx.quarter}")
 
 
-CONTENTS = (("summary", "总体判断"), ("scorecard", "核心指标"), ("progress", "序时进度"), ("narrative", "评估意见"),
-            ("actions", "分行动指标"), ("accidents", "事故情况"), ("ranking", "量化排名"), ("tasks", "重点任务"),
-            ("quality", "数据质量"), ("method", "方法说明"))
+CONTENTS = (("summary", "总体判断"), ("changes", "较上季度变化"), ("scorecard", "核心指标"), ("progress", "序时进度"),
+            ("narrative", "评估意见"), ("follow-up", "上季度建议落实"), ("actions", "分行动指标"), ("drilldown", "下级单位"),
+            ("accidents", "事故情况"), ("ranking", "量化排名"), ("tasks", "重点任务"), ("quality", "数据质量"),
+            ("method", "方法说明"))
 
 
 def contents(entries: tuple[tuple[str, str], ...] = CONTENTS) -> Contents:
@@ -375,7 +381,7 @@ def data_quality(ctx: ReportContext) -> Section:
                    Table(columns=[Column(label="指标", kind="long"), Column(label="单位"),
                                   Column(label="分子", kind="number"), Column(label="分母", kind="number")],
                          rows=rows, role="quality", caption="分母缺失")]
-    return _section("数据质量", "quality", blocks)
+    return _section("数据质量", "quality", collection_table(ctx) + blocks)
 
 
 TASK_COLUMNS = [Column(label="序号", kind="number"), Column(label="任务", kind="long"), Column(label="责任单位", kind="long"),
@@ -436,3 +442,125 @@ METHOD = (
 def method() -> Section:
     return _section(t("report.method"), "method", [Items(items=[Item(content=[x]) for x in METHOD])],
                     where="appendix")
+
+
+# --- the report as part of a site: links, subordinate units, changes since last quarter ---------
+
+def links(ctx: ReportContext, kind: str) -> Paragraph:
+    """This report's other files, its parent unit's report and the index (relative links; the page
+    hides those not published, from the site's list in assets/site.js)."""
+    name = report_name(kind, str(ctx.quarter))
+    stem = name.removesuffix(".html")
+    items: list = []
+    for label, ext in (("Excel 计分板", ".xlsx"), ("Word 稿", ".docx"), ("PDF", ".pdf")):
+        if ext != ".xlsx" or kind == "quarterly":
+            items += [link(label, f"{stem}{ext}"), "　"]
+    if ctx.parent:
+        items += [link(f"上级：{ctx.parent[1]}", f"../{ctx.parent[0]}/{name}"), "　"]
+    items.append(link("报告目录", "../../index.html"))
+    return Paragraph(content=items, role="links")
+
+
+DRILL_COLUMNS = 8
+"""Indicators in the subordinate-unit matrix (the ranking's weighted ones first)."""
+
+
+def drilldown(ctx: ReportContext, kind: str) -> Section | None:
+    """下级单位 × 指标: each subordinate unit's value and status on the plan's key indicators, each
+    unit linked to its own report."""
+    if ctx.child_cards.empty:
+        return None
+    w = weights(ctx.catalog)
+    ids = [i for i in w][:DRILL_COLUMNS]
+    names = {i.id: i.name for i in ctx.catalog.indicators}
+    cards = ctx.child_cards.set_index(["unit_id", "indicator_id"])
+    name = report_name(kind, str(ctx.quarter))
+    rows = []
+    for unit_id, unit_name in ctx.children[["unit_id", "name"]].itertuples(index=False):
+        cells: list = [[link(unit_name, f"../{unit_id}/{name}")]]
+        for iid in ids:
+            a = cards.loc[(unit_id, iid)] if (unit_id, iid) in cards.index else None
+            cells.append(["—"] if a is None else [fmt_value(a["value"], a["decimals"], a["unit"]), BR, badge(a["status"])])
+        rows.append(Row(cells=cells, attrs={"data-unit": unit_id}))
+    table = Table(columns=[Column(label="单位"), *[Column(label=names[i], kind="number") for i in ids]], rows=rows,
+                  role="drilldown", caption="下级单位主要指标情况")
+    return _section("下级单位指标情况", "drilldown", [
+        note("各下级单位在量化排名所用指标上的当前值与状态；单位名称链接到该单位的评估报告。"), table], where="appendix")
+
+
+def changes(ctx: ReportContext) -> Section:
+    """与上季度相比: against what last quarter's report actually published."""
+    if ctx.previous is None:
+        return _section("与上季度相比的变化", "changes", [note("上季度未生成本单位的评估报告，本次不作比较。")])
+    c = compare(ctx, ctx.previous)
+    prev = c["period"].label
+    blocks = [note(f"与{prev}已发布的评估报告相比（以当时发布的数值为准，不是按现在的数据重新计算）。")]
+    lines = []
+    if c["worse"]:
+        lines.append("新增滞后：" + "、".join(f"{a['name']}（{_status_name(t['status'])}→{_status_name(a['status'])}）"
+                                         for a, t in c["worse"]))
+    if c["better"]:
+        lines.append("转为达标：" + "、".join(a["name"] for a, _ in c["better"]))
+    if c["overdue"]:
+        lines.append(f"新增逾期任务{len(c['overdue'])}项：" + "；".join(r["text"][:30] for r in c["overdue"][:5]))
+    if c["done"]:
+        lines.append(f"本季度完成任务{len(c['done'])}项：" + "；".join(r["text"][:30] for r in c["done"][:5]))
+    if not lines:
+        lines.append("各指标状态与上季度相同，没有新增逾期或完成的任务。")
+    blocks.append(Items(items=[Item(content=[x]) for x in lines]))
+    if c["moved"]:
+        blocks.append(Table(columns=[Column(label="指标", kind="long"), Column(label=f"{prev}发布值", kind="number"),
+                                     Column(label="本季度", kind="number"), Column(label="状态", kind="status")],
+                            rows=[Row(cells=[[a["name"]], [then], [now], [badge(a["status"])]],
+                                      attrs={"data-indicator": a["indicator_id"]}) for a, then, now in c["moved"]],
+                            role="changes", caption="数值变化"))
+    if c["restated"]:
+        files = "、".join(ctx.files_since) or "（未找到新导入的台账文件，可能是规划目录或计算方法调整）"
+        blocks += [Table(columns=[Column(label="指标", kind="long"), Column(label=f"{prev}发布值", kind="number"),
+                                  Column(label=f"按现有数据的{prev}值", kind="number")],
+                         rows=[Row(cells=[[a["name"]], [then], [again]], attrs={"data-restated": a["indicator_id"]})
+                               for a, then, again in c["restated"]], role="restated", caption="上季度数值的更正"),
+                   note(f"上季度已发布的数值与按现有台账重新计算的不一致，原因是此后导入了：{files}。")]
+    return _section("与上季度相比的变化", "changes", blocks)
+
+
+def follow_up(ctx: ReportContext) -> Section:
+    """上季度建议落实情况: last quarter's 下步建议, who leads them, what has happened since."""
+    if ctx.previous is None:
+        return _section("上季度建议落实情况", "follow-up", [note("上季度未生成本单位的评估报告。")])
+    rows = [Row(cells=[[f["text"]], [f["lead"]], [f["then"]], [f["now"]], [strong(f["verdict"])]],
+                attrs={"data-key": f["key"]}) for f in follow_up_items(ctx, ctx.previous)]
+    if not rows:
+        return _section("上季度建议落实情况", "follow-up", [note("上季度评估未提出建议。")])
+    return _section("上季度建议落实情况", "follow-up", [Table(
+        columns=[Column(label="上季度建议", kind="long"), Column(label="牵头单位", kind="long"),
+                 Column(label="当时", kind="number"), Column(label="现在", kind="number"),
+                 Column(label="落实情况", kind="status")], rows=rows, role="follow-up")])
+
+
+def _status_name(s: str) -> str:
+    return group("status")[s]
+
+
+def collection_table(ctx: ReportContext) -> list:
+    """本季度报送与催报: per ledger, how many reports are due, received, on time; who still owes."""
+    grid = ctx.collection
+    if grid is None or grid.empty:
+        return []
+    r = collect.rates(grid)
+    rows = [Row(cells=[[x.ledger_title], [str(x.expected)], [str(x.received)], [fmt_pct(x.reporting_rate)],
+                       [str(x.on_time)], [fmt_pct(x.on_time_rate)]]) for x in r.itertuples()]
+    blocks: list = [Table(columns=[Column(label="台账"), *[Column(label=x, kind="number") for x in
+                                                         ("应报送", "已报送", "报送率", "按时报送", "及时率")]],
+                          rows=rows, role="quality", caption=f"{ctx.quarter.label}各台账报送情况")]
+    owed = collect.owed(grid)
+    if len(owed):
+        shown = owed.head(15)
+        blocks += [Table(columns=[Column(label="单位"), Column(label="台账"), Column(label="报送期"),
+                                  Column(label="截止日期", kind="date"), Column(label="情况", kind="status")],
+                         rows=[Row(cells=[[o.unit_name], [o.ledger_title], [str(o.period)], [fmt_date(o.due)],
+                                          [o.status]]) for o in shown.itertuples()],
+                         role="owed", caption="待催报")]
+        if len(owed) > len(shown):
+            blocks.append(note(f"另有{len(owed) - len(shown)}项待催报，完整清单用 python -m analysis collect 导出催报单。"))
+    return blocks

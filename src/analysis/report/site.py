@@ -10,11 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis.labels import group
+from analysis.plans.periods import Quarter
 
 if TYPE_CHECKING:  # nbformat pulls in jsonschema (0.8 s to import); a report kernel needs only `glue`
     import nbformat
 
 SUMMARY_MIME = "application/vnd.analysis.summary+json"
+
+
+def report_name(kind: str, period: str) -> str:
+    """The file name of a report in its unit's folder: 2025Q3.html, midterm_2023Q4.html."""
+    return f"{period}.html" if kind == "quarterly" else f"{kind}_{period}.html"
 KINDS = {"quarterly": "季度评估", "midterm": "中期评估", "final": "总结评估"}
 
 
@@ -65,45 +71,77 @@ def read_fingerprint(html: Path) -> dict | None:
     return fp if isinstance(fp, dict) else None
 
 
+SITE_JS = "site.js"
+"""assets/site.js: every published file, for the reports' links (a page shows only live ones)."""
 FILES = (("Excel", ".xlsx"), ("Word", ".docx"), ("PDF", ".pdf"))
 """Files published beside a report's HTML, as the index links them."""
 
 
-def build_index(reports_dir: Path, css: str) -> Path:
-    """reports/index.html: every report, grouped by plan, newest period first."""
-    from analysis.plans.periods import Quarter
-    from analysis.report.html import page
-
-    entries = []
-    for side in sorted(reports_dir.rglob("*.json")):
+def _entries(reports_dir: Path) -> tuple[list[dict], list[str]]:
+    """Every published report's sidecar (with the files beside it), and every published file."""
+    entries, files = [], []
+    for side in sorted(reports_dir.glob("*/*/*.json")):
         try:
             s = json.loads(side.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        if not isinstance(s, dict) or "plan_id" not in s:
-            continue
         html = side.with_suffix(".html")
-        if html.exists():
-            statuses = group("status")
-            counts = s.get("statuses", {})
-            entries.append({**s, "href": html.relative_to(reports_dir).as_posix(),
-                            "files": [(label, side.with_suffix(ext).relative_to(reports_dir).as_posix())
-                                      for label, ext in FILES if side.with_suffix(ext).exists()],
-                            "counts": [(k, int(counts[k])) for k in statuses if counts.get(k)],
-                            "period_label": Quarter.parse(s["period"]).label, "kind_label": KINDS.get(s["kind"], ""),
-                            "overdue_tasks": s.get("overdue_tasks", "—")})
-    by_plan: dict[str, list[dict]] = {}
+        if not isinstance(s, dict) or "plan_id" not in s or not html.exists():
+            continue
+        mine = [html] + [side.with_suffix(ext) for _, ext in FILES if side.with_suffix(ext).exists()]
+        files += [f.relative_to(reports_dir).as_posix() for f in mine]
+        entries.append({**s, "_files": [f.suffix for f in mine[1:]], "_href": html.relative_to(reports_dir).as_posix()})
+    return entries, files
+
+
+def site_data(entries: list[dict]) -> dict:
+    """What the index page draws from: per plan its units (name, parent, level) and each unit's
+    reports (period, kind, link, status counts, overdue tasks, other files), newest first."""
+    statuses = list(group("status"))
+    plans: dict[str, dict] = {}
     for e in entries:
-        by_plan.setdefault(e["plan_id"], []).append(e)
-    plans = []
-    for plan_id in sorted(by_plan):
-        items = sorted(by_plan[plan_id], key=lambda e: (e["period"], e["kind"], e["unit_id"]), reverse=True)
-        plans.append({"title": items[0].get("plan_title", plan_id), "reports": items})
-    text = page("index.html.j2", css=css, plans=plans, count=len(entries), updated=f"{datetime.now():%Y-%m-%d %H:%M}",
-                statuses=group("status"), icons=group("status_icon"), colors=group("status_color"))
+        p = plans.setdefault(e["plan_id"], {"id": e["plan_id"], "title": e.get("plan_title", e["plan_id"]),
+                                           "units": {}, "reports": {}, "periods": set()})
+        p["units"][e["unit_id"]] = [e["unit_name"], e.get("parent_id"), e.get("level") or ""]
+        counts = [int(e.get("statuses", {}).get(s, 0)) for s in statuses]
+        p["reports"].setdefault(e["unit_id"], []).append(
+            [e["period"], e["kind"], e["_href"], counts, e.get("overdue_tasks", 0), e["_files"], bool(e.get("sample"))])
+        p["periods"].add(e["period"])
+    for p in plans.values():
+        for reports in p["reports"].values():
+            reports.sort(key=lambda r: (r[0], r[1] != "quarterly"), reverse=True)
+        p["periods"] = sorted(p["periods"], reverse=True)
+    return {"plans": sorted(plans.values(), key=lambda p: p["title"]), "statuses": statuses,
+            "labels": group("status"), "icons": group("status_icon"), "colors": group("status_color"),
+            "kinds": KINDS, "quarters": {q: Quarter.parse(q).label for p in plans.values() for q in p["periods"]}}
+
+
+def build_index(reports_dir: Path, css: str) -> Path:
+    """reports/index.html: a page that finds any report by plan → unit hierarchy → period, or by a
+    unit's name; each unit with its latest statuses and its status history across quarters. It
+    draws only the level being looked at (never one list of every unit), from data in the page,
+    with no network. Also writes the site's list of published files (assets/site.js)."""
+    from analysis.report.html import page
+
+    entries, files = _entries(reports_dir)
+    data = site_data(entries)
+    text = page("index.html.j2", css=css, data=data, count=len(entries),
+                updated=f"{datetime.now():%Y-%m-%d %H:%M}")
     out = reports_dir / "index.html"
     reports_dir.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".html.tmp")
     tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    write_manifest(reports_dir, files)
+    return out
+
+
+def write_manifest(reports_dir: Path, files: list[str]) -> Path:
+    """assets/site.js: window.ANALYSIS_PUBLISHED = [every published file, relative to the folder]."""
+    out = reports_dir / "assets" / SITE_JS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".js.tmp")
+    tmp.write_text("window.ANALYSIS_PUBLISHED = " + json.dumps(sorted(files), ensure_ascii=False) + ";\n",
+                   encoding="utf-8")
     tmp.replace(out)
     return out
