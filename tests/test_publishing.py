@@ -53,7 +53,7 @@ def test_index_lists_report_with_status(quarterly_report, reports_dir):
 
     data = site_data(reports_dir)
     plan = next(p for p in data["plans"] if p["id"] == PLAN)
-    period, kind, href, counts, *_ = next(r for r in plan["reports"][UNIT] if r[:2] == [PERIOD, "quarterly"])
+    _, _, href, counts, *_ = next(r for r in plan["reports"][UNIT] if r[:2] == [PERIOD, "quarterly"])
     assert href == quarterly_report.relative_to(reports_dir).as_posix()
     assert sum(counts) == len(get_plan(PLAN).indicators)
     assert plan["units"][UNIT][0] == "全福街道" and data["kinds"]["quarterly"] == "季度评估"

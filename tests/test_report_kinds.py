@@ -40,7 +40,7 @@ def test_report_renders(all_reports, plan, kind):
 def site_data(reports_dir) -> dict:
     """The data the index page draws from."""
     index = (reports_dir / "index.html").read_text(encoding="utf-8")
-    return json.loads(re.search(r'<script type="application/json" id="site-data">(.*?)</script>', index, re.S).group(1))
+    return json.loads(re.search(r'<script type="application/json" id="site-data">(.*?)</script>', index, re.DOTALL).group(1))
 
 
 def test_index_lists_every_report(all_reports, reports_dir):

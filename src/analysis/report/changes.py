@@ -11,7 +11,6 @@ proposal (the 落实情况 checklist)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -53,11 +52,12 @@ def previous_sidecar(reports_dir: str | Path | None, plan_id: str, unit_id: str,
     return data if isinstance(data, dict) and PUBLISHED in data else None
 
 
-def files_since(con: duckdb.DuckDBPyConnection, unit_id: str, since: str | None) -> list[str]:
-    """Ledger files loaded after `since` (the previous report's generation time) that hold rows
-    of the unit or of units below it: what can have changed its figures."""
-    if not since:
+def files_since(con: duckdb.DuckDBPyConnection, unit_id: str, before: dict | None) -> list[str]:
+    """Ledger files holding rows of the unit or of units below it that the previous report (its
+    sidecar `before`) was not computed from: what can have changed its figures."""
+    if not before:
         return []
+    known = {f["sha256"] for f in before.get("inputs", [])}
     ids: set[int] = set()
     for ledger in LEDGERS.values():
         if "unit_id" not in {c.name for c in ledger.columns}:
@@ -67,9 +67,9 @@ def files_since(con: duckdb.DuckDBPyConnection, unit_id: str, since: str | None)
             WHERE c.ancestor_id = ?""", [unit_id]).fetchall()}
     if not ids:
         return []
-    rows = con.execute("SELECT DISTINCT name FROM _files WHERE file_id IN (SELECT unnest(?)) AND loaded_at > ? "
-                       "ORDER BY name", [sorted(ids), datetime.fromisoformat(since)]).fetchall()
-    return [r[0] for r in rows]
+    rows = con.execute("SELECT DISTINCT name, sha256 FROM _files WHERE file_id IN (SELECT unnest(?)) ORDER BY name",
+                       [sorted(ids)]).fetchall()
+    return sorted({name for name, sha in rows if sha not in known})
 
 
 def compare(ctx, before: dict) -> dict:

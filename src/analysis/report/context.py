@@ -96,7 +96,7 @@ class ReportContext:
             cutoff = data_cutoff(con)
             planner = planner_text.load(con, catalog.plan.id, unit, str(q))
             previous = previous_sidecar(reports, catalog.plan.id, unit, q)
-            since = files_since(con, unit, previous.get("generated") if previous else None)
+            since = files_since(con, unit, previous)
             owed = collection.status(con, unit, q)
             parent = fetch_one(con, "SELECT unit_id, name FROM org_units WHERE unit_id = ?", [found[2]]) \
                 if found[2] else None
