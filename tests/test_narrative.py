@@ -13,6 +13,7 @@ from analysis.method.tasks import task_table
 from analysis.plans.catalog import get_plan, plan_files
 from analysis.plans.periods import Quarter
 from analysis.report.context import ReportContext, measure_values
+from analysis.report.format import lead_unit
 from analysis.report.narrative import draft
 from analysis.store.warehouse import connect
 from tests.conftest import PERIOD, PLAN, UNIT
@@ -52,7 +53,8 @@ def test_each_proposal_carries_its_own_gap_and_lead(ctx):
     for key, text in proposals:
         a = card.loc[key]
         assert a["name"] in text and "尚差" in text
-        assert a["responsible"].split("；")[0].split("，")[0] in text
+        lead = lead_unit(a["responsible"])
+        assert lead and a["responsible"].startswith(lead) and f"由{lead}" in text
     assert len({s for _, s in proposals}) == len(proposals)
 
 
@@ -64,7 +66,7 @@ def test_draft_changes_when_an_indicator_falls_behind(ctx):
     after = draft(card, ctx.tasks, ctx.ranking, ctx.accident_row, as_of=ctx.quarter.end)
     assert after.text() != before
     key, first = after.problems[0]  # overdue longest of all: named first
-    assert key == f"problems.{card.loc[i, 'indicator_id']}" and "已逾期13个月" in first
+    assert key == f"problems.{card.loc[i, 'indicator_id']}" and "已逾期1年1个月仍未完成" in first
 
 
 def test_draft_changes_with_accident_counts(ctx):
