@@ -116,3 +116,9 @@ def test_no_proposal_cites_a_past_date_and_no_english_anywhere(warehouse):
                                        for i in ids if len(i) > 3), (plan, sentence)
                     checked += 1
     assert checked > 50
+
+
+def test_data_quality_names_only_what_was_found(ctx):
+    quality = dict(draft(ctx.card, ctx.tasks, outliers=1).problems)["problems.quality"]
+    assert quality.startswith("数据质量：1处数值异常，") and "分母缺失" not in quality
+    assert "problems.quality" not in dict(draft(ctx.card, ctx.tasks).problems)
