@@ -146,7 +146,7 @@ def layout(blocks: list[BaseModel]) -> Layout:
         first = {k: next((x for x in v if isinstance(x, str)), "") for k, v in h.facts}
         doc_no = f"（{h.document_no}）" if h.document_no else ""
         lead = (f"本报告评估《{first.get('规划', '')}》{doc_no}的实施进展。评估期为{first.get('评估期', '')}，"
-                f"数据截止日期为{first.get('数据截止日期', '')}，规划序时进度{first.get('规划序时进度', '')}。")
+                f"数据截止日期为{first.get('数据截止日期', '')}。")  # 规划序时进度 follows in 总体判断
         out.para([lead])
     for i, s in enumerate(body, start=1):
         _section(out, s, 2, f"{chinese_number(i)}、")
