@@ -495,8 +495,12 @@ def test_licheng_tasks(licheng: Catalog):
     assert by_id["T45"].deadline == date(2023, 12, 31) and "中期评估" in by_id["T45"].text
     assert by_id["T46"].deadline == date(2025, 12, 31) and "终期考核" in by_id["T46"].text
     # every 主要任务 item and 重点工程 is there with the 牵头单位 the 规划 names
-    items = [t for t in licheng.tasks if "未单列时限" in t.text]
-    assert len(items) == 42
+    items = [t for t in licheng.tasks if "规划期内推进，未单列时限" in t.text]
+    assert len(items) == 42 and all(t.undated for t in items)
+    # and the targets inside those items, undated too (issue 13)
+    inside = [t for t in licheng.tasks if t.text.endswith("（未单列时限）")]
+    assert len(inside) == 6 and all(t.undated and t.deadline == date(2025, 12, 31) for t in inside)
+    assert any("不间断采集和监测系统" in t.text for t in inside)
     fire = next(t for t in items if "消防安全整治" in t.text)
     assert fire.responsible == ["区消防救援大队"]
     team = next(t for t in items if "加强监管队伍建设" in t.text)
