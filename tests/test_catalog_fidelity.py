@@ -230,3 +230,22 @@ def test_task_quotes_identify_the_task():
                  "wanzhang_industry_2024_2026"):
         for t in get_plan(plan).tasks:
             assert not t.source.startswith("完成时限"), (plan, t.id)
+
+
+def test_shanting_new_mines_graded_within_a_year(con):
+    insert(con, "enterprises", [
+        enterprise("N1", "C1", 1, industry="非煤矿山", established_on=date(2024, 2, 1)),
+        enterprise("N2", "C1", 1, industry="非煤矿山", established_on=date(2024, 3, 1)),
+        enterprise("N3", "C2", 1, industry="非煤矿山", established_on=date(2025, 1, 1)),   # not a year old
+        enterprise("OLD", "C2", 1, industry="非煤矿山"),                                   # not new
+    ])
+    insert(con, "standardization_grades", [
+        {"grade_id": "g1", "enterprise_id": "N1", "unit_id": "C1", "level": "二级", "graded_on": date(2024, 12, 1)},
+        {"grade_id": "g2", "enterprise_id": "N2", "unit_id": "C1", "level": "二级", "graded_on": date(2025, 6, 1)},
+    ])
+    cat = only(get_plan("shanting_2024_2026"), "new_mine_grade2_in_year")
+    f = compute_measures(con, cat)
+    # at 2025Q3: N1 and N2 are a year old; N1 reached 二级 within its year, N2 only after -> 1 of 2
+    assert value(f, "mines_new_year_old", "D", "2025Q3") == 2
+    assert value(f, "mines_new_grade2_in_year", "D", "2025Q3") == 1
+    assert value(f, "mines_new_year_old", "D", "2024Q4") == 0  # none a year old yet
