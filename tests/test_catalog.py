@@ -80,7 +80,9 @@ def test_quanfu_plan_header(quanfu: Catalog):
     ("leader_inspection_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
     ("special_inspections_per_year", "at_least",
      [(date(2024, 12, 31), 1), (date(2025, 12, 31), 1), (date(2026, 12, 31), 1)]),
-    ("leader_training_yearly_coverage", "frequency_compliance", [(date(2026, 12, 31), 100)]),
+    # “每年…做到‘两个全覆盖’”: every year, not a glide path to the 2026 完成时限
+    ("leader_training_yearly_coverage", "frequency_compliance",
+     [(date(2024, 12, 31), 100), (date(2025, 12, 31), 100), (date(2026, 12, 31), 100)]),
 ])
 def test_quanfu_targets(quanfu: Catalog, indicator_id, kind, expected):
     ind = quanfu.indicator(indicator_id)
@@ -103,8 +105,13 @@ def test_quanfu_training_scope(quanfu: Catalog):
     m = quanfu.measures
     cov = quanfu.indicator("key_personnel_training_coverage")
     assert (cov.window, cov.denominator) == ("plan_to_date", "key_personnel_required")
-    assert "hazardous_chemicals" in m["key_personnel_required_hazchem"].filter
-    assert "hazardous_chemicals" in m["key_personnel_trained_hazchem"].filter
+    # 危化品重点企业 is the hazardous-chemicals industry, not every enterprise with the flag
+    assert "industry = '危险化学品'" in m["key_personnel_required_hazchem"].filter
+    assert "industry = '危险化学品'" in m["key_personnel_trained_hazchem"].filter
+    # numerator and denominator cover one population: people of enterprises active at the period
+    # end, trained and passed (“凡培训必考核”)
+    for mid in ("key_personnel_trained", "key_personnel_trained_hazchem"):
+        assert "closed_on > period_end" in m[mid].filter and "passed" in m[mid].filter, mid
     assert "passed" in m[quanfu.indicator("management_training_pass_rate").numerator].filter
 
 
@@ -125,7 +132,9 @@ def test_quanfu_frequency_rules(quanfu: Catalog):
 
     assert rules("enterprises_drill_ok") == [("high_risk OR crowded_place", 6, 1), ("TRUE", 12, 1)]
     assert rules("streets_drill_ok") == [("TRUE", 12, 1)]
-    assert rules("enterprises_leader_inspection_ok") == [("high_risk", 1, 1), ("TRUE", 3, 1)]
+    # 高危行业每月至少1次: every calendar month of the quarter, not a trailing month
+    assert rules("enterprises_leader_inspection_ok") == [("high_risk", 3, 1), ("TRUE", 3, 1)]
+    assert [r.each_month for r in m["enterprises_leader_inspection_ok"].frequency.rules] == [True, False]
     for mid, months, kind in [("enterprises_insurer_assessment_ok", 12, "保险机构风险评估"),
                               ("enterprises_insurer_screening_ok", 3, "保险机构隐患排查"),
                               ("enterprises_insurer_training_ok", 6, "保险机构全员培训")]:
@@ -138,7 +147,8 @@ def test_quanfu_frequency_rules(quanfu: Catalog):
 
 def test_quanfu_accident_goals(quanfu: Catalog):
     larger = quanfu.indicator("accidents_larger_plus")
-    assert larger.target.kind == "none_allowed" and larger.window in ("ytd", "trailing_4q")
+    # 全力遏制 is contain (not above last year), 坚决杜绝 is none_allowed
+    assert larger.target.kind == "contain" and larger.window in ("ytd", "trailing_4q")
     assert "较大" in quanfu.measures[larger.numerator].filter
     assert quanfu.indicator("accidents_grave").target.kind == "none_allowed"
     accident_ids = [i.id for i in quanfu.indicators if i.numerator.startswith("accidents_")]
@@ -384,7 +394,7 @@ def test_wanzhang_header(wanzhang: Catalog):
     ("leader_training_key_domains", "at_least", [(date(2026, 12, 31), 100)]),
     ("evacuation_drill_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
     ("enforcement_staff_training_compliance", "frequency_compliance", [(date(2024, 12, 31), 100)]),
-    ("gm_accidents", "year_on_year_decline", [(date(2026, 12, 31), None)]),
+    ("gm_accidents", "contain", [(date(2026, 12, 31), None)]),  # 全力遏制: not above last year
 ])
 def test_wanzhang_targets(wanzhang: Catalog, indicator_id, kind, expected):
     assert wanzhang.indicator(indicator_id).target.kind == kind
@@ -398,7 +408,8 @@ def test_wanzhang_scope_and_rules(wanzhang: Catalog):
         return [(r.when, r.every_months, r.min_events) for r in m[mid].frequency.rules]
 
     assert rules("gm_leader_inspection_ok") == [
-        ("molten_metal OR dust_explosion OR ammonia_refrigeration", 1, 1), ("TRUE", 3, 1)]
+        ("molten_metal OR dust_explosion OR ammonia_refrigeration", 3, 1), ("TRUE", 3, 1)]
+    assert [r.each_month for r in m["gm_leader_inspection_ok"].frequency.rules] == [True, False]
     assert rules("gm_evacuation_drill_ok") == [("molten_metal", 6, 1), ("TRUE", 12, 1)]
     assert rules("enforcement_staff_trained_yearly") == [("TRUE", 12, 1)]
     # a 工贸 plan: enterprise measures keep to the 工贸 industries
@@ -446,7 +457,7 @@ def test_licheng_header(licheng: Catalog):
     ("gdp_death_rate", "at_most", [(date(2025, 12, 31), 0.01)]),
     ("industry_death_rate_change", "change_from_baseline", [(date(2025, 12, 31), -20)]),
     ("road_death_rate", "at_most", [(date(2025, 12, 31), 1.35)]),
-    ("accidents_larger_plus", "none_allowed", [(date(y, 12, 31), 0) for y in range(2021, 2026)]),
+    ("accidents_larger_plus", "contain", [(date(2025, 12, 31), None)]),  # 有效遏制, not 杜绝
     ("accidents_grave", "none_allowed", [(date(2025, 12, 31), 0)]),
     ("accidents_general", "year_on_year_decline", [(date(2025, 12, 31), None)]),
     ("monitoring_rate", "at_least", [(date(2025, 12, 31), 100)]),
@@ -484,8 +495,10 @@ def test_licheng_tasks(licheng: Catalog):
     assert by_id["T45"].deadline == date(2023, 12, 31) and "中期评估" in by_id["T45"].text
     assert by_id["T46"].deadline == date(2025, 12, 31) and "终期考核" in by_id["T46"].text
     # every 主要任务 item and 重点工程 is there with the 牵头单位 the 规划 names
-    items = [t for t in licheng.tasks if "未单列时限" in t.text]
-    assert len(items) == 42
+    items = [t for t in licheng.tasks if t.undated]  # 42 items and 重点工程, 6 targets inside them (issue 13)
+    assert len(items) == 48 and all(t.deadline == date(2025, 12, 31) for t in items)
+    assert any("不间断采集和监测系统" in t.text for t in items)
+    assert not any("时限" in t.text for t in licheng.tasks)  # the report says what undated means, not each name
     fire = next(t for t in items if "消防安全整治" in t.text)
     assert fire.responsible == ["区消防救援大队"]
     team = next(t for t in items if "加强监管队伍建设" in t.text)
@@ -544,20 +557,24 @@ def test_shanting_measures(shanting: Catalog):
     def rules(mid):
         return [(r.when, r.every_months, r.min_events) for r in m[mid].frequency.rules]
 
-    assert rules("enterprises_leader_inspection_ok") == [("high_risk", 1, 1), ("TRUE", 3, 1)]
+    # 高危行业每月至少1次: every calendar month of the quarter, not a trailing month
+    assert rules("enterprises_leader_inspection_ok") == [("high_risk", 3, 1), ("TRUE", 3, 1)]
+    assert [r.each_month for r in m["enterprises_leader_inspection_ok"].frequency.rules] == [True, False]
     assert rules("enterprises_evacuation_drill_ok") == [("high_risk", 6, 1), ("TRUE", 12, 1)]
     assert rules("towns_streets_drill_ok") == [("TRUE", 12, 1)]
     assert "专项演练" in m["towns_streets_drill_ok"].frequency.filter
     assert rules("enforcement_staff_attachment_trained") == [("TRUE", 36, 1)]
-    assert rules("districts_monthly_dispatch_ok") == [("TRUE", 1, 1)]
+    assert rules("districts_monthly_dispatch_ok") == [("TRUE", 3, 1)]  # 月调度: each month of the quarter
+    assert m["districts_monthly_dispatch_ok"].frequency.rules[0].each_month
     assert rules("districts_quarterly_consultation_ok") == [("TRUE", 3, 1)]
     for mid in ("rescue_stations_new", "rescue_points_new", "plan_demo_enterprises"):
         assert m[mid].date is not None
     for iid in ("rescue_stations_new", "rescue_points_new", "plan_demo_enterprises"):
         assert shanting.indicator(iid).window == "plan_to_date"
-    assert m["mines_grade2_plus"].frequency.events == "standardization_grades"
-    assert "'二级'" in m["mines_grade2_plus"].frequency.filter
-    assert "'三级'" not in m["mines_grade2_plus"].frequency.filter
+    # the grade in force at the period end: revoked only by a revocation up to then, within 有效期
+    grade2 = m["mines_grade2_plus"].filter
+    assert "standardization_grades" in grade2 and "'二级'" in grade2 and "'三级'" not in grade2
+    assert "g.revoked_on > period_end" in grade2 and "valid_until" in grade2
 
 
 @pytest.mark.parametrize(("task_id", "deadline", "kind", "words"), [
@@ -636,7 +653,10 @@ def test_street_plan(street: Catalog):
     p = street.plan
     assert (p.level, p.source_file) == ("street", "004_9f28c033469173c5.txt")
     assert phases(street, "major_hazard_stock_rectified") == [(date(2024, 12, 31), 100)]
-    assert street.indicator("accidents_larger_plus").target.kind == "none_allowed"
+    # 有效遏制 is contain; the quote is the 主要目标 sentence, not the preamble's purpose clause
+    larger = street.indicator("accidents_larger_plus")
+    assert larger.target.kind == "contain" and larger.source.startswith("安全生产形势持续稳定向好")
+    assert street.indicator("accidents_all").target.kind == "contain"
     assert phases(street, "leader_training_hazchem_gm") == [(date(2024, 12, 31), 100)]
     rules = street.measures["enterprises_evacuation_drill_ok"].frequency.rules
     assert [(r.when, r.every_months) for r in rules] == [("TRUE", 12)]

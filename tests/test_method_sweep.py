@@ -65,8 +65,6 @@ def test_completion_is_never_negative_and_bounded(sweep):
                 assert a.completion <= max(100, a.value) / a.target + 1e-9
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: 三类人员 trained counts people of enterprises the "
-                                       "denominator no longer holds (closed ones); the catalog fix lands separately")
 def test_shares_never_exceed_100_percent(sweep):
     over = {(c.plan.id, ind.id) for c, _, _, _, ind, _, a in sweep if is_share(ind) and not _nan(a.value)
             and a.value > 100 + 1e-9}

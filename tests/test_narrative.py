@@ -13,7 +13,7 @@ from analysis.method.tasks import task_table
 from analysis.plans.catalog import get_plan, plan_files
 from analysis.plans.periods import Quarter
 from analysis.report.context import ReportContext, measure_values
-from analysis.report.format import lead_unit
+from analysis.report.format import fmt_duration, lead_unit
 from analysis.report.narrative import draft
 from analysis.store.warehouse import connect
 from tests.conftest import PERIOD, PLAN, UNIT
@@ -62,11 +62,12 @@ def test_draft_changes_when_an_indicator_falls_behind(ctx):
     before = ctx.draft.text()
     card = ctx.card.copy()
     i = card.index[card["status"] == "achieved"][0]
-    card.loc[i, ["status", "overdue_days", "deadline_state"]] = ["missed", 400, "missed"]
+    days = max(400, int(card["overdue_days"].max()) + 31)  # longer overdue than any indicator of the plan
+    card.loc[i, ["status", "overdue_days", "deadline_state"]] = ["missed", days, "missed"]
     after = draft(card, ctx.tasks, ctx.ranking, ctx.accident_row, as_of=ctx.quarter.end)
     assert after.text() != before
     key, first = after.problems[0]  # overdue longest of all: named first
-    assert key == f"problems.{card.loc[i, 'indicator_id']}" and "已逾期1年1个月仍未完成" in first
+    assert key == f"problems.{card.loc[i, 'indicator_id']}" and f"已逾期{fmt_duration(days)}" in first
 
 
 def test_draft_changes_with_accident_counts(ctx):

@@ -69,6 +69,8 @@ def test_training_coverage_matches_pandas(html, sample_dir, quanfu_units):
                  & (training["training_date"] >= date(2024, 1, 1)) & (training["training_date"] <= END)]
     active = ent[ent["unit_id"].isin(quanfu_units) & (ent["established_on"] <= END)
                  & (ent["closed_on"].isna() | (ent["closed_on"] > END))]
+    # one population (issue 13): people of enterprises active at the quarter end, trained and passed
+    t = t[t["passed"] & t["enterprise_id"].isin(active["enterprise_id"])]
     expected = t["person_id"].nunique() / active["key_personnel"].sum() * 100
     assert shown(html, "data-indicator", "key_personnel_training_coverage", VALUE) == pytest.approx(round(expected, 1))
 

@@ -41,3 +41,18 @@ def test_index_lists_every_report(all_reports, reports_dir):
     hrefs = {r[2] for p in site_data(reports_dir)["plans"] for reports in p["reports"].values() for r in reports}
     for path in all_reports.values():
         assert path.relative_to(reports_dir).as_posix() in hrefs
+
+
+@pytest.mark.parametrize("plan", sorted(plan_files()))
+def test_scope_notes_and_undated_tasks_shown(all_reports, plan):
+    """Every 口径说明 is printed beside its indicator; a task without a date says it is due at the plan end."""
+    from html import escape
+
+    from analysis.plans.catalog import get_plan
+
+    catalog = get_plan(plan)
+    html = all_reports[(plan, "quarterly")].read_text(encoding="utf-8")
+    for ind in catalog.indicators:
+        if ind.scope_note:
+            assert "口径说明：" + escape(ind.scope_note, quote=False) in html, ind.id
+    assert ("规划未写明时限，按规划期末计" in html) == any(t.undated for t in catalog.tasks)

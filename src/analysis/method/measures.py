@@ -58,22 +58,27 @@ def measure_sql(m: Measure) -> str:
         fr = m.frequency
         months = " ".join(f"WHEN ({r.when}) THEN {r.every_months}" for r in fr.rules)
         mins = " ".join(f"WHEN ({r.when}) THEN {r.min_events}" for r in fr.rules)
+        each = " ".join(f"WHEN ({r.when}) THEN {str(r.each_month).upper()}" for r in fr.rules)
+        # the look-back is whole calendar months ending with the period end's month: a quarter
+        # ending 30 June looks back to 1 April, not to 30 March
         return f"""
         WITH ent AS (
             SELECT f.*, w.period, w.period_start, w.period_end,
-                   CASE {months} END AS _months, CASE {mins} END AS _min
+                   CASE {months} END AS _months, CASE {mins} END AS _min, CASE {each} END AS _each
             FROM {m.table} f JOIN w ON TRUE WHERE ({flt})),
         ev AS (SELECT {fr.key} AS _k, {fr.date} AS _d FROM {fr.events} WHERE ({fr.filter or 'TRUE'})),
         hits AS (
-            SELECT ent.{fr.key} AS _k, ent.period AS _p, count(*) AS _n
+            SELECT ent.{fr.key} AS _k, ent.period AS _p, count(*) AS _n,
+                   count(DISTINCT date_trunc('month', ev._d)) AS _m
             FROM ent JOIN ev ON ev._k = ent.{fr.key}
-             AND ev._d > ent.period_end - to_months(ent._months) AND ev._d <= ent.period_end
+             AND ev._d > last_day(ent.period_end - to_months(ent._months)) AND ev._d <= ent.period_end
             GROUP BY ALL)
         SELECT c.ancestor_id AS unit_id, f.period, {m.aggregate} AS value
         FROM ent f
         LEFT JOIN hits h ON h._k = f.{fr.key} AND h._p = f.period
         JOIN org_closure c ON c.descendant_id = f.unit_id
         WHERE f._months IS NOT NULL AND coalesce(h._n, 0) >= f._min
+          AND (NOT f._each OR coalesce(h._m, 0) >= f._months)
         GROUP BY ALL"""
     date_join = f"f.{m.date} BETWEEN w.period_start AND w.period_end" if m.date else "TRUE"
     return f"""
@@ -162,8 +167,9 @@ def _months_before(d: date, months: int) -> date:
     return date(idx // 12, idx % 12 + 1, 1)
 
 
-MEASURES_VERSION = 2
-"""Bumped whenever `compute_measures` changes what a value means (2: partial windows are unknown),
+MEASURES_VERSION = 3
+"""Bumped whenever `compute_measures` changes what a value means (2: partial windows are unknown;
+3: frequency look-backs are whole calendar months, `each_month` rules),
 so cached values computed by earlier code are recomputed."""
 
 

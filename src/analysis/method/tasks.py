@@ -46,7 +46,7 @@ def task_table(con: duckdb.DuckDBPyConnection, catalog: Catalog, unit_id: str, q
         rows.append({
             "task_id": t.id, "number": number, "undated": t.undated, "action": t.action, "text": t.text, "responsible": "、".join(t.responsible),
             "lead": t.responsible[0], "deadline": t.deadline, "kind": t.kind, "state": state,
-            "completed_on": completed, "note": (r or {}).get("note") if r else None,
+            "completed_on": completed, "note": r["note"] if r and isinstance(r.get("note"), str) else None,  # NULL comes back as NaN
             "days_overdue": (q.end - t.deadline).days if state == "overdue" else 0,
             "source": t.source,
         })

@@ -94,6 +94,9 @@ class FrequencyRule(Strict):
     """SQL condition on the entity row choosing this rule; the first matching rule applies."""
     every_months: int = Field(gt=0, le=60)
     min_events: int = Field(default=1, ge=1)
+    each_month: bool = False
+    """Also require an event in every calendar month of the look-back (每月至少1次 read per month
+    of the quarter: `{every_months: 3, each_month: true}`), not only `min_events` in all."""
 
 
 class Frequency(Strict):
