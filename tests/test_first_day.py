@@ -7,6 +7,7 @@ Word, whose headline figures are checked against values computed here from the C
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 import shutil
@@ -37,6 +38,23 @@ def run(ws: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
     else:
         assert p.returncode != 0, f"{args} should have failed:\n{out}"
     return p
+
+
+PLANNER_SENTENCE = "青石区三类人员培训进度快于序时，下一步重点督促南山街道补训。"
+
+
+def edit_first_opinion(word: Path, text: str) -> None:
+    """What a planner does in Word: the last sentence of the first drafted 评估意见 paragraph
+    (a content control) replaced by their own."""
+    with zipfile.ZipFile(word) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    doc = parts["word/document.xml"].decode("utf-8")
+    sdt = re.search(r"<w:sdt>.*?</w:sdt>", doc, re.DOTALL).group(0)
+    last = re.findall(r"<w:t[^>]*>([^<]*)</w:t>", sdt)[-1]
+    parts["word/document.xml"] = doc.replace(sdt, sdt.replace(last, text, 1), 1).encode("utf-8")
+    with zipfile.ZipFile(word, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
 
 
 def rows(name: str) -> list[dict]:
@@ -115,6 +133,11 @@ def district(tmp_path_factory) -> dict:
     seen["ingest_q3"] = run(ws, "ingest", "raw/2024Q3")
     seen["collect"] = run(ws, "collect", "--period", "2024Q3", "--today", "2024-10-20")
     seen["report"] = run(ws, "report", "quarterly", "--plan", PLAN, "--period", "2024Q3")
+    # 审改评估意见: the planner rewrites a drafted paragraph in the Word file and hands it back
+    word = ws / "reports" / PLAN / "QSQ" / "2024Q3.docx"
+    seen["draft_docx"] = word.read_bytes()
+    edit_first_opinion(word, PLANNER_SENTENCE)
+    seen["ingest_docx"] = run(ws, "ingest", str(word.relative_to(ws)))
     seen["archive"] = run(ws, "archive", "--period", "2024Q3")
     return {"ws": ws, **seen}
 
@@ -191,7 +214,7 @@ def test_headline_figures_match_the_ledgers(district):
     gdp = sum(float(r["地区生产总值(亿元,当季)"]) for r in rows("经济社会基础数据.csv"))
     assert (required, len(trained), deaths, open_major) == (74, 50, 2, 1)  # the data set as written
 
-    doc = docx.Document(word)
+    doc = docx.Document(io.BytesIO(district["draft_docx"]))
     cells = {}
     for table in doc.tables:
         for row in table.rows:
@@ -209,6 +232,11 @@ def test_headline_figures_match_the_ledgers(district):
     assert "青石区" in body and "评估意见" in body
     tasks = next(v for k, v in cells.items() if "健全重大事故隐患数据库" in (v[1] if len(v) > 1 else ""))
     assert tasks[5] == "按期完成", tasks  # T11, reported done on 2024-03-29 by 青石区 in the quarter
+
+
+def test_the_planners_words_come_back_from_word(district):
+    out = district["ingest_docx"].stdout
+    assert "新增 1 段" in out, out
 
 
 def test_the_quarter_is_archived(district):

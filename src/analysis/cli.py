@@ -275,7 +275,8 @@ def _store_planner_text(entries, db: Path, files: list[Path]) -> None:
     with connect(db) as con:
         new, changed, cleared = planner_text.store(con, entries)
     console.print(f"规划编制人员填写的内容：{len(files)} 个文件，新增 {new} 段、修改 {changed} 段、清除 {cleared} 段；"
-                  f"重新生成报告即以其代替初稿 / planner text: {new} new, {changed} changed, {cleared} cleared")
+                  f"重新生成报告即以其代替初稿 / planner text: {new} new, {changed} changed, {cleared} cleared",
+                  soft_wrap=True)
 
 
 @plans_app.command("list")
