@@ -84,6 +84,10 @@ def marked_catalog(seed_text: str, seed_id: str, plan_id: str, unit_id: str | No
                         value = "（待填写）" if key == "document_no" else "null"
                         out.append(f"  {key}: {value}  # 【须填写】{_FILL[key]}")
             in_plan = line.startswith("plan:")
+            if line.startswith("indicators:"):
+                out.append("# 【须核对】每项指标：target（目标值、时限）、responsible（责任单位）、source（规划原文）")
+            if line.startswith("tasks:"):
+                out.append("# 【须核对】每项任务：text、responsible、deadline（完成时限）、source 按本单位规划修改")
             out.append(line)
             continue
         m = re.match(r"^  ([a-z_]+):(.*)$", line) if in_plan else None
@@ -97,10 +101,6 @@ def marked_catalog(seed_text: str, seed_id: str, plan_id: str, unit_id: str | No
             tag = "【已按 init 参数填写，请核对】" if given.get(key) else "【须填写】"
             out.append(f"  {key}:{rest.rstrip()}  # {tag}{_FILL[key]}")
             continue
-        if line.startswith("indicators:"):
-            out.insert(len(out), "# 【须核对】每项指标：target（目标值、时限）、responsible（责任单位）、source（规划原文）")
-        if line.startswith("tasks:"):
-            out.insert(len(out), "# 【须核对】每项任务：text、responsible、deadline（完成时限）、source 按本单位规划修改")
         out.append(line)
     return "\n".join(out) + "\n"
 
