@@ -34,6 +34,11 @@ REPORT_USES = {
 }
 """Why every report reads these ledgers, and the columns it reads from them."""
 
+ESSENTIAL = ("enterprises",)
+"""Registers without which a plan that reads them has next to nothing to report (the 生产经营单位名册
+is the denominator of most rates): a report is refused while they are empty. Other missing ledgers
+are gaps: their indicators say 数据不足."""
+
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
@@ -141,9 +146,9 @@ def _delivery_period(ledger: str, q: Quarter) -> tuple[date, date, str]:
 def missing(con: duckdb.DuckDBPyConnection, catalog: Catalog, period: str | None,
             unit_id: str | None = None) -> Missing:
     """Check the warehouse for what a report of the plan (for `unit_id`, default the plan's
-    unit, at quarter `period`) needs. Blocking: the unit is not in the org tree, a register the
-    indicators read (生产经营单位名册 …) is empty, or no dated ledger of the plan holds a row up
-    to the period. Gaps: a ledger never delivered, a periodic ledger with no row in its last
+    unit, at quarter `period`) needs. Blocking: the unit is not in the org tree, an ESSENTIAL
+    register the indicators read is empty, or no dated ledger of the plan holds a row up to the
+    period. Gaps: a ledger never delivered, a periodic ledger with no row in its last
     delivery period."""
     blocking: list[str] = []
     gaps: list[str] = []
@@ -169,7 +174,7 @@ def missing(con: duckdb.DuckDBPyConnection, catalog: Catalog, period: str | None
         why = f"本规划的指标 {uses} 读取此台账" if n.indicators else (n.report_use or "")
         if not _delivered(con, name):
             line = f"{ledger.title}（{name}）：尚未导入任何数据（模板 templates/{name}.xlsx）；{why}"
-            (blocking if ledger.date_column is None and n.indicators else gaps).append(line)
+            (blocking if name in ESSENTIAL and n.indicators else gaps).append(line)
             continue
         if ledger.date_column is None or q is None:
             continue
