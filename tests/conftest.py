@@ -3,6 +3,8 @@ once per test session, all under a temporary folder (the repo's data/ and report
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,9 @@ def all_reports(warehouse, reports_dir) -> dict[tuple[str, str], Path]:
     return {(plan, kind): publish(plan, None, PERIOD if kind == "quarterly" else None, kind,
                                   reports_dir=reports_dir, db=warehouse)
             for plan in plan_files() for kind in KINDS}
+
+
+def site_data(reports_dir) -> dict:
+    """The data the index page draws from."""
+    index = (reports_dir / "index.html").read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script type="application/json" id="site-data">(.*?)</script>', index, re.DOTALL).group(1))

@@ -14,6 +14,7 @@ from analysis.method.progress import (
     SEVERITY,
     STATUSES,
     Assessment,
+    as_row,
     assess,
     is_share,
     unit_series,
@@ -21,6 +22,7 @@ from analysis.method.progress import (
 from analysis.plans.catalog import get_plan, plan_files
 from analysis.plans.periods import Quarter, quarter_range
 from analysis.report.context import measure_values
+from analysis.report.format import task_progress_text
 from analysis.store.warehouse import connect
 
 LEVEL = {str(k) for k in LEVEL_KINDS}
@@ -118,3 +120,14 @@ def test_a_value_nearer_the_target_is_never_graded_worse(sweep):
 
 def _nan(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def test_task_progress_reads_within_0_to_100_percent(sweep):
+    """The 任务进度 a planner reads is a share of the phase's requirement: 0–100 %, else words."""
+    seen = set()
+    for c, unit, _, q, ind, _, a in sweep:
+        task = task_progress_text(as_row(a)).split(" / ")[0]
+        seen.add(task if not task.endswith("%") else "pct")
+        if task.endswith("%"):
+            assert 0 <= float(task.rstrip("%")) <= 100, (c.plan.id, unit, q, ind.id, task)
+    assert {"pct", "超出阶段要求", "较起点倒退"} <= seen

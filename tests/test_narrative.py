@@ -13,6 +13,7 @@ from analysis.method.tasks import task_table
 from analysis.plans.catalog import get_plan, plan_files
 from analysis.plans.periods import Quarter
 from analysis.report.context import ReportContext, measure_values
+from analysis.report.format import lead_unit
 from analysis.report.narrative import draft
 from analysis.store.warehouse import connect
 from tests.conftest import PERIOD, PLAN, UNIT
@@ -52,7 +53,8 @@ def test_each_proposal_carries_its_own_gap_and_lead(ctx):
     for key, text in proposals:
         a = card.loc[key]
         assert a["name"] in text and "尚差" in text
-        assert a["responsible"].split("；")[0].split("，")[0] in text
+        lead = lead_unit(a["responsible"])
+        assert lead and a["responsible"].startswith(lead) and f"由{lead}" in text
     assert len({s for _, s in proposals}) == len(proposals)
 
 
@@ -64,7 +66,7 @@ def test_draft_changes_when_an_indicator_falls_behind(ctx):
     after = draft(card, ctx.tasks, ctx.ranking, ctx.accident_row, as_of=ctx.quarter.end)
     assert after.text() != before
     key, first = after.problems[0]  # overdue longest of all: named first
-    assert key == f"problems.{card.loc[i, 'indicator_id']}" and "已逾期13个月" in first
+    assert key == f"problems.{card.loc[i, 'indicator_id']}" and "已逾期1年1个月仍未完成" in first
 
 
 def test_draft_changes_with_accident_counts(ctx):
@@ -114,3 +116,9 @@ def test_no_proposal_cites_a_past_date_and_no_english_anywhere(warehouse):
                                        for i in ids if len(i) > 3), (plan, sentence)
                     checked += 1
     assert checked > 50
+
+
+def test_data_quality_names_only_what_was_found(ctx):
+    quality = dict(draft(ctx.card, ctx.tasks, outliers=1).problems)["problems.quality"]
+    assert quality.startswith("数据质量：1处数值异常，") and "分母缺失" not in quality
+    assert "problems.quality" not in dict(draft(ctx.card, ctx.tasks).problems)

@@ -10,7 +10,7 @@ from analysis.errors import ReportError
 from analysis.plans.catalog import get_plan
 from analysis.publish.pipeline import publish
 from analysis.store.warehouse import ingest
-from tests.conftest import PERIOD, PLAN, UNIT
+from tests.conftest import PERIOD, PLAN, UNIT, site_data
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +49,6 @@ def test_data_strings_are_escaped(evil_report):
 
 
 def test_index_lists_report_with_status(quarterly_report, reports_dir):
-    from tests.test_report_kinds import site_data
 
     data = site_data(reports_dir)
     plan = next(p for p in data["plans"] if p["id"] == PLAN)

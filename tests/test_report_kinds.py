@@ -6,7 +6,7 @@ import re
 import pytest
 
 from analysis.plans.catalog import plan_files
-from tests.conftest import KINDS
+from tests.conftest import KINDS, site_data
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +35,6 @@ def test_report_renders(all_reports, plan, kind):
     assert (summary["plan_id"], summary["kind"]) == (plan, kind)
     assert sum(summary["statuses"].values()) > 0
     assert path.with_suffix(".xlsx").exists() == (kind == "quarterly")
-
-
-def site_data(reports_dir) -> dict:
-    """The data the index page draws from."""
-    index = (reports_dir / "index.html").read_text(encoding="utf-8")
-    return json.loads(re.search(r'<script type="application/json" id="site-data">(.*?)</script>', index, re.DOTALL).group(1))
 
 
 def test_index_lists_every_report(all_reports, reports_dir):

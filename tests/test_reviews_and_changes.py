@@ -13,7 +13,8 @@ from html import unescape
 
 import pytest
 
-from analysis.plans.catalog import TargetKind, plan_files
+from analysis.labels import group
+from analysis.plans.catalog import TargetKind, get_plan, plan_files
 from analysis.publish.pipeline import publish
 from analysis.report.context import ReportContext
 from analysis.report.review import pace_rest, target_grade, task_grade, yearly, yearly_verdict
@@ -86,6 +87,19 @@ def test_review_sections_for_every_plan(all_reports, plan, stage):
     allowed = {"midterm": {"ahead", "faster", "as_expected", "behind", "not_done", "no_data", "not_applicable"},
                "final": {"done", "nearly_done", "not_done", "no_data", "not_applicable"}}[stage]
     assert grades and set(grades) <= allowed
+    # the title block counts the same grades as the targets table (not the quarterly statuses)
+    fact = re.search(r"目标评价</th><td>(.*?)</td>", html).group(1)
+    shown = {label: int(n) for label, n in re.findall(r'<span class="badge[^"]*"[^>]*>\S+ (\S+)</span><b>(\d+)</b>', fact)}
+    labels = group("grade")
+    assert shown == {labels[g]: grades.count(g) for g in set(grades)} and "指标状态</th>" not in html
+    # 重大工程项目进展: one row per task of the chapters the catalog marks as projects, and only there
+    catalog = get_plan(plan)
+    chapters = {a.id for a in catalog.plan.actions if a.projects}
+    projects = [t.id for t in catalog.tasks if t.action in chapters]
+    assert ('<section id="projects">' in html) == bool(projects)
+    if projects:
+        part = html.split('<section id="projects">')[1].split("</section>")[0]
+        assert part.count("<tr") - 1 == len(projects)  # the header row and one row per project
     if stage == "final":
         assert "预计" not in html.split('id="targets"')[1].split("</section>")[0]  # no forecast past the end
 

@@ -48,6 +48,8 @@ LEVEL_RANK = {"national": 0, "sector": 0, "province": 1, "city": 2, "district": 
 class Action(Strict):
     id: Id
     title: str
+    projects: bool = False
+    """The chapter lists the plan's major projects (重点工程): reviews report each as 重大工程项目进展."""
 
 
 class Milestones(Strict):

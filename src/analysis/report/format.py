@@ -129,11 +129,12 @@ def completion_text(a: dict) -> str:
 
 
 def task_progress_text(a: dict) -> str:
-    """任务进度 / 阶段序时进度; a fall below the phase start reads 较起点倒退, never a negative share."""
+    """任务进度 / 阶段序时进度; a fall below the phase start reads 较起点倒退 and progress past what the
+    phase asks 超出阶段要求 (4 deaths against a ceiling of 11.9 is not "476 %"), never a share outside 0–100 %."""
     if nan(a["time_progress"]):
         return "—"
     tp = a["task_progress"]
-    task = "—" if nan(tp) else (phrase("regressed") if tp < 0 else fmt_pct(tp))
+    task = "—" if nan(tp) else phrase("regressed") if tp < 0 else phrase("beyond_phase") if tp > 1 else fmt_pct(tp)
     return phrase("task_progress", task=task, time=fmt_pct(a["time_progress"]))
 
 

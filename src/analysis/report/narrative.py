@@ -152,7 +152,8 @@ def draft(card: pd.DataFrame, tasks: pd.DataFrame, ranking: pd.DataFrame | None 
         d.problems.append(("problems.no_data",
                            f"{len(by[NO_DATA])}项指标因缺少数据无法评估：{_names([a['name'] for a in by[NO_DATA]])}。"))
     if missing_denominators or outliers:
-        d.problems.append(("problems.quality", f"数据质量：{missing_denominators}处分母缺失、{outliers}处数值异常，需核实。"))
+        found = "、".join(f"{n}处{what}" for n, what in ((missing_denominators, "分母缺失"), (outliers, "数值异常")) if n)
+        d.problems.append(("problems.quality", f"数据质量：{found}，需核实（见“数据质量”）。"))
 
     # 下步建议: each tied to its own gap
     for a in lagging[:3]:

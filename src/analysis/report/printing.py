@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from analysis.config import TEMPLATES_DIR
 from analysis.report.html import page
 from analysis.report.layout import layout
+from analysis.report.sections import GRADE_FACT, STATUS_FACT
 
 
 @cache
@@ -24,7 +25,7 @@ def print_html(blocks: list[BaseModel], pages: dict[str, int] | None = None) -> 
     lay = layout(blocks)
     h = lay.header
     facts = [(label, "".join(x if isinstance(x, str) else x.text for x in value if isinstance(x, str)))
-             for label, value in (h.facts if h else []) if label != "指标状态"]
+             for label, value in (h.facts if h else []) if label not in (STATUS_FACT, GRADE_FACT)]
     contents = [{"text": text, "page": (pages or {}).get(text, "00")} for text in lay.headings]
     return page("print.html.j2", css=print_css(), header=h, title=h.title if h else "", subtitle=h.subtitle if h else "",
                 facts=facts, issuer=h.issuer if h else "", date=h.date if h else "", contents=contents,

@@ -18,6 +18,7 @@ from analysis.labels import group, t
 from analysis.method.progress import LEVEL_KINDS, grade, phase_levels, target_met
 from analysis.plans.catalog import Catalog, TargetKind
 from analysis.plans.periods import Quarter
+from analysis.report import sections
 from analysis.report.context import ReportContext
 from analysis.report.format import (
     baseline_label,
@@ -29,11 +30,13 @@ from analysis.report.format import (
     is_percent,
     lead_unit,
     nan,
+    target_rule_text,
     target_text,
 )
 from analysis.report.model import (
     BR,
     Column,
+    Header,
     Items,
     Paragraph,
     Row,
@@ -155,6 +158,10 @@ def targets(ctx: ReportContext, stage: str) -> Section:
         phase, level = _final_phase(ind, a["baseline"])
         final = {**a, "target": level, "target_change": phase.value if phase else None} if phase else a
         goal = [target_text(final)] + ([BR, small(f"{fmt_date(phase.by)}前")] if phase else [])
+        rule = target_rule_text(a, ctx.level_name(a))
+        if rule:
+            goal += [BR, small(rule)]
+        name = [a["name"]] + ([BR, small("口径说明：" + a["scope_note"])] if a["scope_note"] else [])
         base = "—" if nan(a["baseline"]) else f"{fmt_value(a['baseline'], a['decimals'], a['unit'])}（{baseline_label(a)}）"
         if missed is not None:
             explain = "、".join(f"{y}年" for y in missed) + "未实现" if missed else "逐年均已实现"
@@ -164,7 +171,7 @@ def targets(ctx: ReportContext, stage: str) -> Section:
         else:
             explain = pace_rest(ctx, a) or completion_text(a)
         counts[g] = counts.get(g, 0) + 1
-        rows.append(Row(cells=[[a["name"]], [base], goal, [fmt_value(a["value"], a["decimals"], a["unit"])],
+        rows.append(Row(cells=[name, [base], goal, [fmt_value(a["value"], a["decimals"], a["unit"])],
                                [_grade_badge(g)], [explain]],
                         attrs={"data-indicator": a["indicator_id"], "data-grade": g}))
     names = group("grade")
@@ -215,24 +222,39 @@ def tasks_progress(ctx: ReportContext, stage: str) -> tuple[Section, pd.DataFram
     if ctx.tasks.empty:
         return Section(title="重点任务进展", anchor="tasks", blocks=[note("本规划未列出带时限的任务。")]), ctx.tasks
     tasks = ctx.tasks.assign(grade=[task_grade(r, stage) for r in ctx.tasks.to_dict("records")])
+    names = group("grade")
+    total = tasks["grade"].value_counts()
+    shown = [g for g in GRADE_ORDER[stage] if total.get(g)]  # the summary's grades, in the same order
     rows = []
     for action in ctx.catalog.plan.actions:
         mine = tasks[tasks["action"] == action.id]
         if mine.empty:
             continue
         n = mine["grade"].value_counts()
-        rows.append(Row(cells=[[action.title], [str(len(mine))], [str(int(n.get("done", 0)))],
-                               [str(int((mine["state"] == "overdue").sum()))],
-                               [str(int(n.get("not_done", 0)) + int(n.get("nearly_done", 0)))]]))
-    names = group("grade")
-    total = tasks["grade"].value_counts()
-    summary = "，".join(f"{names[g]}{int(n)}项" for g, n in total.items())
+        rows.append(Row(cells=[[action.title], [str(len(mine))], *[[str(int(n.get(g, 0)))] for g in shown],
+                               [str(int((mine["state"] == "overdue").sum()))]]))
+    summary = "，".join(f"{names[g]}{int(total[g])}项" for g in shown)
     open_ = tasks[~tasks["grade"].isin(["done"])]
     blocks = [note(f"{len(tasks)}项重点任务：{summary}。" + ("规划未写明时限的任务按规划期末计。" if tasks["undated"].any() else "")),
               Table(columns=[Column(label="行动", kind="long"), *[Column(label=x, kind="number") for x in
-                                                               ("任务数", "已完成", "已逾期", "未完成")]],
+                                                               ("任务数", *[names[g] for g in shown], "其中已逾期")]],
                     rows=rows, role="tasks-summary", caption="分行动任务完成情况")]
     return Section(title="重点任务进展", anchor="tasks", blocks=blocks), open_
+
+
+def projects(ctx: ReportContext, stage: str) -> Section | None:
+    """重大工程项目进展: each task of the chapters the catalog marks as the plan's major projects."""
+    chapters = {a.id for a in ctx.catalog.plan.actions if a.projects}
+    mine = ctx.tasks[ctx.tasks["action"].isin(chapters)] if chapters and not ctx.tasks.empty else ctx.tasks.iloc[0:0]
+    if mine.empty:
+        return None
+    grades = [task_grade(r, stage) for r in mine.to_dict("records")]
+    names = group("grade")
+    counts = pd.Series(grades).value_counts()
+    summary = "，".join(f"{names[g]}{int(counts[g])}项" for g in GRADE_ORDER[stage] if counts.get(g))
+    return Section(title="重大工程项目进展", anchor="projects", blocks=[
+        note(f"规划列出的{len(mine)}项重点工程：{summary}。"),
+        Table(columns=TASK_COLUMNS, rows=task_rows(ctx, mine), role="tasks", caption="重点工程项目进展")])
 
 
 def open_tasks(ctx: ReportContext, frame: pd.DataFrame, stage: str) -> Section:
@@ -304,12 +326,25 @@ def findings(ctx: ReportContext, stage: str) -> list[Section]:
                     blocks=[Items(items=[planner_item(ctx, k, s) for k, s in actions])])]
 
 
+def grade_counts(ctx: ReportContext, stage: str) -> dict[str, int]:
+    """How many targets got each grade, in the stage's grade order."""
+    counts = pd.Series([target_grade(ctx, a, stage)[0] for a in ctx.card.to_dict("records")]).value_counts()
+    return {g: int(counts[g]) for g in GRADE_ORDER[stage] if counts.get(g)}
+
+
+def header(ctx: ReportContext, stage: str, title: str, subtitle: str) -> Header:
+    """The review's title block: the facts of every report, with the grades where a quarterly counts statuses."""
+    grades: list = []
+    for g, n in grade_counts(ctx, stage).items():
+        grades += [_grade_badge(g), strong(str(n)), "  "]
+    return sections.header(ctx, title, subtitle, verdicts=(sections.GRADE_FACT, grades))
+
+
 def review_summary(ctx: ReportContext, stage: str) -> Section:
-    grades = [target_grade(ctx, a, stage)[0] for a in ctx.card.to_dict("records")]
     names = group("grade")
-    counts = pd.Series(grades).value_counts()
-    parts = "，".join(f"{names[g]}{int(counts[g])}项" for g in GRADE_ORDER[stage] if counts.get(g))
-    lines = [f"规划确定的{len(grades)}项量化目标中，{parts}。"]
+    counts = grade_counts(ctx, stage)
+    parts = "，".join(f"{names[g]}{n}项" for g, n in counts.items())
+    lines = [f"规划确定的{sum(counts.values())}项量化目标中，{parts}。"]
     if not ctx.tasks.empty:
         done = int(ctx.tasks["state"].isin(["done_on_time", "done_late"]).sum())
         lines.append(f"{len(ctx.tasks)}项重点任务已完成{done}项，逾期未完成{int((ctx.tasks['state'] == 'overdue').sum())}项。")
@@ -400,7 +435,7 @@ def trajectories(ctx: ReportContext) -> Section:
 
 
 REVIEW_CONTENTS = (("summary", "总体判断"), ("targets", "主要目标指标进展"), ("yearly", "逐年目标"),
-                   ("tasks", "重点任务进展"), ("problems", "问题和风险挑战"), ("proposals", "对策建议"),
+                   ("tasks", "重点任务进展"), ("projects", "重大工程"), ("problems", "问题和风险挑战"), ("proposals", "对策建议"),
                    ("drilldown", "下级单位"), ("accidents", "事故情况"), ("phases", "分阶段目标"),
                    ("open-tasks", "未完成任务"), ("trajectories", "全周期走势"), ("quality", "数据质量"),
                    ("method", "方法说明"))

@@ -73,13 +73,20 @@ def note(text: str) -> Paragraph:
     return Paragraph(content=[text], role="note")
 
 
-def header(ctx: ReportContext, title: str, subtitle: str) -> Header:
+STATUS_FACT, GRADE_FACT = "指标状态", "目标评价"
+"""The header facts that count verdicts (the print cover leaves them to the body)."""
+
+
+def header(ctx: ReportContext, title: str, subtitle: str, verdicts: tuple[str, list] | None = None) -> Header:
+    """The title block and facts; `verdicts` replaces the status counts (a review counts grades)."""
     plan = ctx.catalog.plan
-    counts = ctx.card["status"].value_counts()
-    statuses: list = []
-    for s in STATUSES:
-        if counts.get(s, 0):
-            statuses += [badge(s), strong(f"{int(counts[s])}"), "  "]
+    if verdicts is None:
+        counts = ctx.card["status"].value_counts()
+        statuses: list = []
+        for s in STATUSES:
+            if counts.get(s, 0):
+                statuses += [badge(s), strong(f"{int(counts[s])}"), "  "]
+        verdicts = (STATUS_FACT, statuses)
     facts = [
         ("规划", [plan.title]),
         ("印发单位、文号", [" ".join(x for x in (plan.issuer, plan.document_no) if x)]),
@@ -89,7 +96,7 @@ def header(ctx: ReportContext, title: str, subtitle: str) -> Header:
         ("数据截止日期", [fmt_date(min(ctx.quarter.end, ctx.cutoff) if ctx.cutoff else ctx.quarter.end)]),
         ("规划序时进度", [fmt_pct(time_progress_of_plan(ctx.catalog, ctx.quarter), 1),
                      small("（规划期已过时间 ÷ 规划期总长）")]),
-        ("指标状态", statuses or ["—"]),
+        (verdicts[0], verdicts[1] or ["—"]),
     ]
     return Header(title=title, subtitle=subtitle, facts=facts,
                   banner=t("report.sample_banner") if ctx.is_sample else None,
@@ -155,7 +162,7 @@ def indicator_row(ctx: ReportContext, a: dict) -> Row:
     proj, pace = projection_text(a)
     return Row(cells=[name, target, value, [completion_text(a)], [task_progress_text(a)], status,
                       [yoy] + ([BR, small(was)] if was else []), [proj] + ([BR, small(pace)] if pace else []),
-                      [a["responsible"]]],
+                      [a["responsible"], *([BR, small(a["responsible_note"])] if a["responsible_note"] else [])]],
                status=a["status"], attrs={"data-indicator": a["indicator_id"]})
 
 
