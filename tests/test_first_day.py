@@ -212,7 +212,8 @@ def test_headline_figures_match_the_ledgers(district):
     open_major = sum(1 for h in hazards.values() if h["隐患等级"] == "重大" and day(h["发现日期"]) <= end
                      and not (h["整改完成日期"] and day(h["整改完成日期"]) <= end))
     gdp = sum(float(r["地区生产总值(亿元,当季)"]) for r in rows("经济社会基础数据.csv"))
-    assert (required, len(trained), deaths, open_major) == (74, 50, 2, 1)  # the data set as written
+    # nobody of the enterprise closed in May (QS010) was trained: issue 13 (whether they count) does not arise
+    assert (required, len(trained), deaths, open_major) == (74, 49, 2, 1)  # the data set as written
 
     doc = docx.Document(io.BytesIO(district["draft_docx"]))
     cells = {}
