@@ -21,7 +21,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from analysis.config import DATA_DIR, REPORTS_DIR, SAMPLE_DIR, SAMPLE_SEED, WAREHOUSE
+from analysis import config
+from analysis.config import SAMPLE_DIR, SAMPLE_SEED
 from analysis.errors import AnalysisError
 from analysis.labels import t
 
@@ -35,12 +36,31 @@ app.add_typer(report_app, name="report")
 console = Console()
 err = Console(stderr=True)
 
-DbOption = Annotated[Path, typer.Option("--db", help="数据仓库文件 / warehouse file")]
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="数据仓库文件（默认 data/warehouse.duckdb，在工作区中为工作区的 data/warehouse.duckdb） / warehouse file")]
 ReportOption = Annotated[Path | None, typer.Option("--report", help="把全部问题写入 CSV 文件 / write every problem to a CSV")]
 
 
+@app.callback()
+def _main(workspace: Annotated[Path | None, typer.Option(
+        "--workspace", "-w", help="工作区目录（analysis init 建立；默认：当前目录或其上级中含 workspace.yaml 的目录，"
+        "或环境变量 ANALYSIS_WORKSPACE） / workspace folder")] = None) -> None:
+    """安全生产规划进度评估 / work-safety plan progress assessment"""
+    if workspace is not None:
+        if not (workspace / config.WORKSPACE_FILE).is_file():
+            err.print(f"[bold red]错误 / error:[/] {workspace} 不是工作区（其中没有 {config.WORKSPACE_FILE}），请先运行 "
+                      f"analysis init {workspace} --plan <范本规划> / not a workspace", highlight=False, soft_wrap=True)
+            raise typer.Exit(1)
+        config.use_workspace(workspace)
+
+
+def _db(db: Path | None) -> Path:
+    """--db, else the warehouse of the workspace in use, else data/warehouse.duckdb."""
+    return db or config.WAREHOUSE
+
+
 def _fail(e: AnalysisError) -> None:
-    err.print(f"[bold red]错误 / error:[/] {e}", highlight=False)
+    err.print(f"[bold red]错误 / error:[/] {e}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -104,13 +124,26 @@ def sample(out: Annotated[Path, typer.Option(help="输出目录")] = SAMPLE_DIR,
 
 
 @app.command()
-def templates(out: Annotated[Path, typer.Option(help="输出目录")] = DATA_DIR / "templates",
-              dictionary: Annotated[Path | None, typer.Option(help="同时写出数据字典 Markdown")] = None) -> None:
+def templates(out: Annotated[Path | None, typer.Option(help="输出目录（默认 data/templates/，在工作区中为 templates/）")] = None,
+              dictionary: Annotated[Path | None, typer.Option(help="同时写出数据字典 Markdown")] = None,
+              plan: Annotated[str | None, typer.Option(
+                  help="只生成该规划读取的台账的模板（见 plans needs），表头下划线标出规划使用的列")] = None) -> None:
     """生成各台账的空白 Excel 填报模板 / write blank Excel templates, one per ledger."""
     from analysis.intake.templates import data_dictionary, write_templates
 
-    files = write_templates(out)
-    console.print(f"已生成 {len(files)} 个填报模板 → {out}")
+    out = out or (config.WORKSPACE / "templates" if config.WORKSPACE else config.DATA_DIR / "templates")
+    only = None
+    if plan:
+        from analysis.plans.catalog import get_plan
+        from analysis.plans.needs import needs
+
+        try:
+            only = {n: w.ordered_columns() for n, w in needs(get_plan(plan)).items()}
+        except AnalysisError as e:
+            _fail(e)
+    _output_dir(out, "模板目录 / --out")
+    files = write_templates(out, only, plan)
+    console.print(f"已生成 {len(files)} 个填报模板" + (f"（规划 {plan} 读取的台账）" if plan else "") + f" → {out}")
     if dictionary:
         dictionary.write_text(data_dictionary() + "\n", encoding="utf-8")
         console.print(f"数据字典 → {dictionary}")
@@ -164,7 +197,7 @@ def _row_progress(verb: str):
 
 @app.command()
 def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或目录")],
-             db: DbOption = WAREHOUSE,
+             db: DbOption = None,
              encoding: Annotated[str | None, typer.Option(help="CSV 编码，如 gbk")] = None,
              ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None,
              report: ReportOption = None,
@@ -174,6 +207,8 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或�
     """只校验不写入，列出全部问题 / dry run: list every problem, write nothing."""
     from analysis.intake.readers import expand_paths
     from analysis.store.warehouse import validate as run
+
+    db = _db(db)
 
     if report:
         _output_file(report, "问题清单文件 / --report")
@@ -197,7 +232,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="台账文件或�
 
 @app.command()
 def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目录")],
-           db: DbOption = WAREHOUSE,
+           db: DbOption = None,
            encoding: Annotated[str | None, typer.Option(help="CSV 编码，如 gbk")] = None,
            ledger: Annotated[str | None, typer.Option(help="台账类型（默认按文件名/表头识别）")] = None,
            report: ReportOption = None) -> None:
@@ -206,6 +241,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="台账文件或目�
     from analysis.report import planner
     from analysis.store.warehouse import IngestRejected
     from analysis.store.warehouse import ingest as run
+
+    db = _db(db)
 
     if report:
         _output_file(report, "问题清单文件 / --report")
@@ -238,7 +275,8 @@ def _store_planner_text(entries, db: Path, files: list[Path]) -> None:
     with connect(db) as con:
         new, changed, cleared = planner_text.store(con, entries)
     console.print(f"规划编制人员填写的内容：{len(files)} 个文件，新增 {new} 段、修改 {changed} 段、清除 {cleared} 段；"
-                  f"重新生成报告即以其代替初稿 / planner text: {new} new, {changed} changed, {cleared} cleared")
+                  f"重新生成报告即以其代替初稿 / planner text: {new} new, {changed} changed, {cleared} cleared",
+                  soft_wrap=True)
 
 
 @plans_app.command("list")
@@ -260,6 +298,41 @@ def plans_list() -> None:
     console.print(tbl)
 
 
+@plans_app.command("needs")
+def plans_needs(plan: Annotated[str, typer.Argument(help="规划 id，见 plans list")]) -> None:
+    """列出规划的指标读取哪些台账、哪些列（只收集规划需要的） / the ledgers and columns a plan reads."""
+    from analysis.intake.ledgers import LEDGERS
+    from analysis.plans.catalog import get_plan
+    from analysis.plans.needs import needs
+
+    try:
+        catalog = get_plan(plan)
+    except AnalysisError as e:
+        _fail(e)
+    found = needs(catalog)
+    from analysis.labels import group
+
+    freq = group("frequency")
+    console.print(f"{catalog.plan.title}（{plan}）：需要 {len(found)} 个台账（共 {len(LEDGERS)} 个）", highlight=False,
+                  soft_wrap=True)
+    for i, (name, n) in enumerate(found.items(), start=1):
+        ledger = LEDGERS[name]
+        how = (f"{freq.get(ledger.frequency, ledger.frequency)}报送，期后 {ledger.due_days} 天内" if ledger.frequency
+               else "有新记录时报送" if ledger.date_column else "名册，有变化时更新")
+        console.print(f"\n{i}. {ledger.title}（{name}，{how}）", style="bold", highlight=False, soft_wrap=True)
+        console.print("   用到的列：" + "、".join(ledger.column(c).header for c in n.ordered_columns()),
+                      highlight=False, soft_wrap=True, markup=False)
+        if n.indicators:
+            console.print(f"   指标（{len(n.indicators)} 项）：" + "、".join(n.indicators), highlight=False,
+                          soft_wrap=True, markup=False)
+        if n.report_use:
+            console.print(f"   报告通用：{n.report_use}", highlight=False, soft_wrap=True, markup=False)
+    skipped = [LEDGERS[x].title for x in LEDGERS if x not in found]
+    if skipped:
+        console.print(f"\n不需要收集：{'、'.join(skipped)}", highlight=False, soft_wrap=True)
+    console.print(f"只生成这些台账的模板：analysis templates --plan {plan}", highlight=False, soft_wrap=True)
+
+
 @plans_app.command("check")
 def plans_check(files: Annotated[list[Path], typer.Argument(help="规划目录 YAML 文件")]) -> None:
     """校验规划目录文件，列出全部问题 / validate catalog files, every problem at once."""
@@ -272,12 +345,12 @@ def plans_check(files: Annotated[list[Path], typer.Argument(help="规划目录 Y
             c = load_plan(f)
         except AnalysisError as e:
             bad += 1
-            err.print(f"[red]✖[/] {e}", highlight=False)
+            err.print(f"[red]✖[/] {e}", highlight=False, soft_wrap=True)
             continue
         problems = check_sql(c)
         if problems:
             bad += 1
-            err.print(f"[red]✖[/] {f}:\n  - " + "\n  - ".join(f"{f.name}: {p}" for p in problems), highlight=False)
+            err.print(f"[red]✖[/] {f}:\n  - " + "\n  - ".join(f"{f.name}: {p}" for p in problems), highlight=False, soft_wrap=True)
         else:
             console.print(f"[green]✔[/] {f}: {len(c.indicators)} 项指标, {len(c.tasks)} 项任务")
     raise typer.Exit(1 if bad else 0)
@@ -291,11 +364,13 @@ def _formats(word: bool, pdf: bool) -> tuple[str, ...]:
     return tuple(f for f, on in (("docx", word), ("pdf", pdf)) if on)
 
 
-def _publish(plan: str, unit: str | None, period: str | None, kind: str, out: Path, db: Path,
+def _publish(plan: str, unit: str | None, period: str | None, kind: str, out: Path | None, db: Path | None,
              formats: tuple[str, ...]) -> None:
     from analysis.publish.pipeline import publish
 
+    out, db = out or config.REPORTS_DIR, _db(db)
     _output_dir(out, "报告目录 / --out")
+    _check_minimum(plan, unit, period if kind == "quarterly" else None, db)
     try:
         with console.status(f"正在生成 {plan} · {unit or '规划所属单位'} · {period or kind} …"):
             path = publish(plan, unit, period, kind, out, db, formats)
@@ -307,12 +382,51 @@ def _publish(plan: str, unit: str | None, period: str | None, kind: str, out: Pa
     console.print(f"报告目录 / index: {out / 'index.html'}")
 
 
+def _check_minimum(plan: str, unit: str | None, period: str | None, db: Path) -> None:
+    """Before a report starts: refuse it, in Chinese, when the minimum data is not in the warehouse
+    (which ledger, which period); list what will show as 数据不足 otherwise."""
+    import duckdb
+
+    from analysis.plans.catalog import get_plan
+    from analysis.plans.needs import missing
+    from analysis.plans.periods import Quarter
+    from analysis.store.warehouse import connect
+
+    try:
+        catalog = get_plan(plan)
+        if period:
+            Quarter.parse(period)
+    except AnalysisError as e:
+        _fail(e)
+    where = f"raw/{period or '<季度>'}" if config.WORKSPACE else "<台账文件夹>"
+    if not db.exists():
+        err.print(f"[bold red]无法生成报告：[/]数据仓库 {db} 尚未建立，还没有导入任何台账。\n"
+                  f"请先把各单位报送的台账放入 {where}，运行 analysis validate {where} 校验，再运行 analysis ingest {where} 导入。"
+                  f"\n本规划需要哪些台账：analysis plans needs {plan} / the warehouse does not exist yet", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    try:
+        with connect(db, read_only=True) as con:
+            found = missing(con, catalog, period, unit)
+    except duckdb.Error:
+        return  # a warehouse this check cannot read: the report's own errors say why
+    if found.blocking:
+        err.print("[bold red]无法生成报告：缺少最基本的数据[/] / cannot publish: the minimum data is missing", highlight=False, soft_wrap=True)
+        for line in found.blocking + found.gaps:
+            err.print(f"  - {line}", highlight=False, markup=False, soft_wrap=True)
+        err.print(f"补齐后运行 analysis ingest {where} 导入，再生成报告。", highlight=False, markup=False)
+        raise typer.Exit(1)
+    if found.gaps:
+        err.print("[yellow]注意：以下台账缺失，报告中相应的指标和部分将显示“数据不足”[/] / gaps:", highlight=False, soft_wrap=True)
+        for line in found.gaps:
+            err.print(f"  - {line}", highlight=False, markup=False, soft_wrap=True)
+
+
 @report_app.command("quarterly")
 def report_quarterly(plan: Annotated[str, typer.Option(help="规划 id，见 plans list")],
                      period: Annotated[str, typer.Option(help="评估季度，如 2025Q3")],
                      unit: Annotated[str | None, typer.Option(help="单位代码（默认为规划所属单位）")] = None,
-                     out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
-                     db: DbOption = WAREHOUSE, word: WordOption = True, pdf: PdfOption = False) -> None:
+                     out: Annotated[Path | None, typer.Option(help="报告目录（默认 reports/，在工作区中为工作区的 reports/）")] = None,
+                     db: DbOption = None, word: WordOption = True, pdf: PdfOption = False) -> None:
     """生成季度评估报告（HTML、Excel 计分板、公文 Word 稿，可选 PDF） / publish a quarterly assessment."""
     _publish(plan, unit, period, "quarterly", out, db, _formats(word, pdf))
 
@@ -322,8 +436,8 @@ def report_review(plan: Annotated[str, typer.Option(help="规划 id，见 plans 
                   stage: Annotated[str, typer.Option(help="midterm（中期评估）或 final（总结评估）")],
                   unit: Annotated[str | None, typer.Option(help="单位代码（默认为规划所属单位）")] = None,
                   period: Annotated[str | None, typer.Option(help="评估至哪个季度（默认按规划的评估节点）")] = None,
-                  out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
-                  db: DbOption = WAREHOUSE, word: WordOption = True, pdf: PdfOption = False) -> None:
+                  out: Annotated[Path | None, typer.Option(help="报告目录（默认 reports/，在工作区中为工作区的 reports/）")] = None,
+                  db: DbOption = None, word: WordOption = True, pdf: PdfOption = False) -> None:
     """生成中期评估或总结评估报告（HTML、公文 Word 稿，可选 PDF） / publish a mid-term or final plan review."""
     if stage not in ("midterm", "final"):
         err.print("[red]--stage 须为 midterm 或 final / --stage must be midterm or final[/]")
@@ -348,11 +462,12 @@ def batch(plan: Annotated[str, typer.Option(help="规划 id，或 all（全部�
           workers: Annotated[int, typer.Option(min=1, help="本机 Dask 工作进程数（各一个线程、一个常驻内核）")] = 2,
           scheduler: Annotated[str | None, typer.Option(help="已有 Dask 集群的调度器，如 tcp://10.0.0.5:8786")] = None,
           force: Annotated[bool, typer.Option("--force", help="输入未变的报告也重新生成")] = False,
-          out: Annotated[Path, typer.Option(help="报告目录")] = REPORTS_DIR,
-          db: DbOption = WAREHOUSE, word: WordOption = True, pdf: PdfOption = False) -> None:
+          out: Annotated[Path | None, typer.Option(help="报告目录（默认 reports/，在工作区中为工作区的 reports/）")] = None,
+          db: DbOption = None, word: WordOption = True, pdf: PdfOption = False) -> None:
     """批量生成全部单位的报告（Dask 并行、常驻内核、可续跑） / publish every unit's report on Dask."""
     from analysis.publish.batch import FAILED, PUBLISHED, SKIPPED, run_batch
 
+    out, db = out or config.REPORTS_DIR, _db(db)
     _output_dir(out, "报告目录 / --out")
     ids = [u for item in units or [] for u in item.replace(",", " ").split()] or None
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
@@ -401,10 +516,12 @@ def batch(plan: Annotated[str, typer.Option(help="规划 id，或 all（全部�
 
 @app.command()
 def reference(path: Annotated[Path | None, typer.Argument(help="参考数据 CSV（默认 data/reference/china_national_safety.csv）")] = None,
-              db: DbOption = WAREHOUSE) -> None:
+              db: DbOption = None) -> None:
     """导入全国参考数据（国家统计公报等，含来源） / load the published national reference figures."""
     from analysis.store.reference import REFERENCE_FILE, load_reference, store
     from analysis.store.warehouse import connect
+
+    db = _db(db)
 
     try:
         ref = load_reference(path or REFERENCE_FILE)
@@ -421,7 +538,7 @@ def collect(period: Annotated[str, typer.Option(help="报送季度，如 2025Q3�
             since: Annotated[str | None, typer.Option(help="自哪个季度起（默认只看 --period）")] = None,
             out: Annotated[Path | None, typer.Option(help="催报单 Excel 文件（.xlsx）")] = None,
             today: Annotated[str | None, typer.Option(help="按哪一天判断是否逾期（默认今天），如 2025-10-20")] = None,
-            db: DbOption = WAREHOUSE) -> None:
+            db: DbOption = None) -> None:
     """催报：列出哪些单位尚未报送哪些台账（应报 × 已报 × 报送期限），报送率与及时率 / who owes which ledger."""
     from datetime import date
 
@@ -429,6 +546,7 @@ def collect(period: Annotated[str, typer.Option(help="报送季度，如 2025Q3�
     from analysis.plans.periods import Quarter
     from analysis.store.warehouse import connect, fetch_one
 
+    db = _db(db)
     if out:
         _output_file(out, "催报单文件 / --out")
     try:
@@ -476,3 +594,41 @@ def collect(period: Annotated[str, typer.Option(help="报送季度，如 2025Q3�
 
         write_reminders(grid, out, f"{name[0]}（{unit_id}）台账报送情况 · {span} · 截至 {day:%Y-%m-%d}")
         console.print(f"催报单 / reminder workbook → {out}")
+
+
+@app.command()
+def init(folder: Annotated[Path, typer.Argument(help="新工作区的文件夹（新建或空文件夹）")],
+         plan: Annotated[str, typer.Option(help="作为起点的范本规划 id（见 plans list），复制到工作区的 plans/")],
+         unit_name: Annotated[str | None, typer.Option(help="本单位名称，如 青石区")] = None,
+         unit_id: Annotated[str | None, typer.Option(help="本单位在组织机构台账中的单位代码，如 QSQ")] = None,
+         plan_id: Annotated[str | None, typer.Option("--id", help="本单位规划的编号（默认同范本），如 qingshi_2024_2026")] = None,
+         level: Annotated[str | None, typer.Option(help="规划层级：district、street 或 town（默认同范本）")] = None,
+         period: Annotated[str | None, typer.Option(help="第一个收集台账的季度（默认上一季度），如 2025Q3")] = None) -> None:
+    """建立一个单位的工作区：目录结构、本规划所需台账的空白模板、待填写的规划目录和使用说明 / start a workspace."""
+    from analysis.workspace import init as run
+
+    try:
+        made = run(folder, plan, unit_name, unit_id, plan_id, level, period)
+    except AnalysisError as e:
+        _fail(e)
+    console.print(f"已建立工作区 / workspace: {folder}", highlight=False, soft_wrap=True)
+    console.print(f"  规划目录（请先填写标有【须填写】的字段）: {made['plan']}", highlight=False, soft_wrap=True)
+    console.print(f"  填报模板 {len(made['templates'])} 个（本规划读取的台账）: {folder / 'templates'}", highlight=False, soft_wrap=True)
+    console.print(f"  台账存放: {made['raw']}", highlight=False, soft_wrap=True)
+    console.print(f"  使用说明: {folder / '使用说明.md'}", highlight=False, soft_wrap=True)
+    console.print(f"下一步：cd {folder} && analysis plans check plans/{made['plan_id']}.yaml", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def archive(period: Annotated[str, typer.Option(help="归档的季度，如 2025Q3")],
+            force: Annotated[bool, typer.Option("--force", help="覆盖已有的归档")] = False) -> None:
+    """归档一个季度：台账原件、退回副本、报告（网页、Word、Excel）、规划目录和 sha256 清单打包为 archive/<季度>.zip."""
+    from analysis.workspace import archive as run
+
+    if config.WORKSPACE is None:
+        _fail(AnalysisError("归档须在工作区中运行（analysis init 建立的文件夹，或加 --workspace） / run inside a workspace"))
+    try:
+        out, listing = run(config.WORKSPACE, period, force)
+    except AnalysisError as e:
+        _fail(e)
+    console.print(f"已归档 {len(listing)} 个文件 / archived → {out}", highlight=False, soft_wrap=True)

@@ -36,7 +36,9 @@ def _rule(c: Column) -> str:
     return "；".join(parts)
 
 
-def write_template(ledger: Ledger, path: Path) -> Path:
+def write_template(ledger: Ledger, path: Path, used: list[str] | None = None, plan: str | None = None) -> Path:
+    """One blank template. `used`: the columns a plan reads (named in the 填表说明 sheet, their
+    headers underlined), for templates made for one plan (`templates --plan`)."""
     wb = Workbook()
     ws = wb.active
     ws.title = ledger.title
@@ -45,7 +47,7 @@ def write_template(ledger: Ledger, path: Path) -> Path:
     for j, c in enumerate(ledger.columns, start=1):
         letter = get_column_letter(j)
         cell = ws.cell(row=1, column=j, value=safe(c.header))
-        cell.font = Font(bold=True)
+        cell.font = Font(bold=True, underline="single" if used and c.name in used else None)
         cell.fill = REQUIRED_FILL if c.required else HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.comment = Comment(_rule(c), "模板")
@@ -86,6 +88,10 @@ def write_template(ledger: Ledger, path: Path) -> Path:
     guide.append(safe_row(["文件命名", f"{ledger.name}__<单位代码>.xlsx，如 {ledger.name}__SLQ-QF.xlsx"]))
     if ledger.frequency:
         guide.append(safe_row(["报送频次", f"{group('frequency')[ledger.frequency]}；每期结束后 {ledger.due_days} 天内报送"]))
+    if used is not None:
+        guide.append(safe_row([f"{plan or '本规划'}使用的列",
+                               "、".join(ledger.column(c).header for c in used)
+                               + "（表头带下划线；其余列为台账格式要求，仍须按要求填写）"]))
     guide.append([])
     guide.append(["列名", "填写要求"])
     for c in ledger.columns:
@@ -99,8 +105,11 @@ def write_template(ledger: Ledger, path: Path) -> Path:
     return path
 
 
-def write_templates(out_dir: Path) -> list[Path]:
-    return [write_template(ledger, out_dir / f"{ledger.name}.xlsx") for ledger in LEDGERS.values()]
+def write_templates(out_dir: Path, only: dict[str, list[str]] | None = None, plan: str | None = None) -> list[Path]:
+    """Every ledger's template, or only those in `only` (ledger -> the columns a plan reads)."""
+    if only is None:
+        return [write_template(ledger, out_dir / f"{ledger.name}.xlsx") for ledger in LEDGERS.values()]
+    return [write_template(LEDGERS[name], out_dir / f"{name}.xlsx", used, plan) for name, used in only.items()]
 
 
 def data_dictionary() -> str:

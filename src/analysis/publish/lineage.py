@@ -25,10 +25,7 @@ import duckdb
 
 from analysis.intake.ledgers import LEDGERS
 from analysis.plans.catalog import Catalog
-
-REPORT_LEDGERS = ("org_units", "accidents", "economy", "tasks_status")
-"""Read by every report whatever its plan: unit names, the accident section and the rates'
-denominators, reporting timeliness, the task table."""
+from analysis.plans.needs import REPORT_LEDGERS
 
 
 @dataclass(frozen=True)

@@ -405,10 +405,11 @@ def task_rows(ctx: ReportContext, frame: pd.DataFrame) -> list[Row]:
             state += [BR, small(f"逾期{fmt_duration(int(r['days_overdue']))}")]
         deadline = [fmt_date(r["deadline"])] + ([BR, small("规划未写明时限，按规划期末计")] if r.get("undated") else [])
         progress = ctx.planner.get(f"progress.{r['task_id']}")
-        note = [r["note"] or ""]
+        said = r["note"] if isinstance(r["note"], str) else ""  # an empty 进展说明 comes as NaN
+        note = [said]
         if progress:
             stale = cites_changed(progress, progress_basis(r))
-            note = ([r["note"], BR] if r["note"] else []) + [Span(text=progress.text, style="stale" if stale else "planner")]
+            note = ([said, BR] if said else []) + [Span(text=progress.text, style="stale" if stale else "planner")]
         rows.append(Row(cells=[[str(r["number"])], [r["text"]], [r["responsible"]], deadline,
                                [kinds[r["kind"]]], state, [fmt_date(r["completed_on"])], note],
                         status="overdue" if r["state"] == "overdue" else None, attrs={"data-task": r["task_id"]}))
