@@ -3,11 +3,11 @@
 import duckdb
 import pandas as pd
 import pytest
+from analysis.store.reference import load_reference, national_rates, store, stored_rates
 
 from analysis.method.progress import assess
 from analysis.plans.catalog import Catalog
 from analysis.plans.periods import Quarter
-from analysis.store.reference import load_reference, national_rates, store, stored_rates
 
 
 @pytest.fixture(scope="module")

@@ -75,6 +75,14 @@ def measure_sql(m: Measure) -> str:
         JOIN org_closure c ON c.descendant_id = f.unit_id
         WHERE f._months IS NOT NULL AND coalesce(h._n, 0) >= f._min
         GROUP BY ALL"""
+    if LEDGERS[m.table].own_figures:
+        # a published figure is the unit's own (no roll-up), for the year to the quarter it names
+        return f"""
+        SELECT f.unit_id, w.period, {m.aggregate} AS value
+        FROM {m.table} f
+        JOIN w ON f.year = year(w.period_end) AND coalesce(f.quarter, 4) = quarter(w.period_end)
+        WHERE ({flt})
+        GROUP BY ALL"""
     date_join = f"f.{m.date} BETWEEN w.period_start AND w.period_end" if m.date else "TRUE"
     return f"""
         SELECT c.ancestor_id AS unit_id, w.period, {m.aggregate} AS value
@@ -130,7 +138,9 @@ def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.Dat
         finally:
             con.unregister("w")
         grid = pd.MultiIndex.from_product([units, [str(q) for q in quarters]], names=["unit_id", "period"])
-        series = got.set_index(["unit_id", "period"])["value"].astype(float).reindex(grid).fillna(0.0)
+        series = got.set_index(["unit_id", "period"])["value"].astype(float).reindex(grid)
+        if not LEDGERS[m.table].own_figures:  # a published figure not published is unknown, not zero
+            series = series.fillna(0.0)
         if m.table in empty:
             series[:] = float("nan")  # a ledger never delivered is unknown, not zero
         ledger = m.frequency.events if m.frequency else (m.table if m.date else None)
@@ -162,8 +172,9 @@ def _months_before(d: date, months: int) -> date:
     return date(idx // 12, idx % 12 + 1, 1)
 
 
-MEASURES_VERSION = 2
-"""Bumped whenever `compute_measures` changes what a value means (2: partial windows are unknown),
+MEASURES_VERSION = 3
+"""Bumped whenever `compute_measures` changes what a value means (2: partial windows are unknown;
+3: published figures are the unit's own, matched by year and quarter),
 so cached values computed by earlier code are recomputed."""
 
 

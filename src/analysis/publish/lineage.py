@@ -26,9 +26,9 @@ import duckdb
 from analysis.intake.ledgers import LEDGERS
 from analysis.plans.catalog import Catalog
 
-REPORT_LEDGERS = ("org_units", "accidents", "economy", "tasks_status")
+REPORT_LEDGERS = ("org_units", "accidents", "economy", "tasks_status", "statistics")
 """Read by every report whatever its plan: unit names, the accident section and the rates'
-denominators, reporting timeliness, the task table."""
+denominators (or the unit's published figures), reporting timeliness, the task table."""
 
 
 @dataclass(frozen=True)

@@ -52,9 +52,13 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     return rows[0] if rows else None
 
 
-def holds_sample(con: duckdb.DuckDBPyConnection) -> bool:
-    """The warehouse holds the fictional sample (its root unit is marked SAMPLE_MARK): reports say so."""
-    return fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
+def holds_sample(con: duckdb.DuckDBPyConnection, unit_id: str | None = None) -> bool:
+    """The warehouse holds the fictional sample (its root unit is marked SAMPLE_MARK), or with
+    `unit_id`: the unit belongs to it (the nation's published figures beside it are real): reports say so."""
+    if unit_id is None:
+        return fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
+    return fetch_one(con, """SELECT count(*) FROM org_closure c JOIN org_units o ON o.unit_id = c.ancestor_id
+                             WHERE c.descendant_id = ? AND o.kind = ?""", [unit_id, SAMPLE_MARK])[0] > 0
 
 
 @contextlib.contextmanager
@@ -253,7 +257,7 @@ def _check_across(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
         ledger, stage = LEDGERS[name], f"staging.{name}"
         keys = ", ".join(ledger.key)
         key_text = "concat_ws('|', " + ", ".join(f"{k}::VARCHAR" for k in ledger.key) + ")"
-        present = " AND ".join(f"{k} IS NOT NULL" for k in ledger.key)
+        present = " AND ".join(f"{k} IS NOT NULL" for k in ledger.key if ledger.column(k).required) or "TRUE"
         _report(con, batches, f"""
             SELECT _batch, _row, {key_text} AS value, NULL AS other FROM {stage} WHERE {present}
             QUALIFY count(*) OVER (PARTITION BY _batch, {keys}) > 1""",
@@ -426,7 +430,8 @@ def _merge(con: duckdb.DuckDBPyConnection, ledger: Ledger, batches: list[Batch],
     """Staged rows into the ledger table: new keys inserted, changed rows replaced, unchanged
     rows left alone (with their first provenance)."""
     cols = ", ".join(c.name for c in ledger.columns)
-    key = " AND ".join(f"t.{k} = s.{k}" for k in ledger.key)
+    key = " AND ".join(f"t.{k} = s.{k}" if ledger.column(k).required else f"t.{k} IS NOT DISTINCT FROM s.{k}"
+                       for k in ledger.key)  # an empty key cell (a whole year's figure) matches an empty one
     incoming = f"(SELECT *, hash({cols}) AS _h FROM staging.{ledger.name})"
     ignored, updated = fetch_one(con, f"""
         SELECT count(*) FILTER (WHERE t._row_hash = s._h), count(*) FILTER (WHERE t._row_hash <> s._h)
