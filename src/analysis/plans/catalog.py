@@ -413,7 +413,14 @@ def load_plan(path: str | Path) -> Catalog:
     except IsADirectoryError:
         raise CatalogError(f"不是文件 / not a file: {path}") from None
     except yaml.YAMLError as e:
-        raise CatalogError(f"计划目录文件不是有效的 YAML / not valid YAML: {path}: {e}") from None
+        parts = []
+        for mark, what in ((getattr(e, "context_mark", None), getattr(e, "context", None)),
+                           (getattr(e, "problem_mark", None), getattr(e, "problem", None))):
+            if mark is not None and what:
+                parts.append(f"第{mark.line + 1}行第{mark.column + 1}列 / line {mark.line + 1}, column "
+                             f"{mark.column + 1}: {what}")
+        raise CatalogError(f"计划目录文件不是有效的 YAML（检查缩进、冒号和引号） / not valid YAML: {path}: "
+                           + ("; ".join(parts) or str(e).replace("\n", " "))) from None
     if not isinstance(raw, dict):
         raise CatalogError(f"计划目录文件须为映射 / a catalog must be a mapping at top level: {path}")
     try:
