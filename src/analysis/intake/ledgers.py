@@ -103,6 +103,9 @@ class Ledger:
     PLAN_UNITS: the org unit of each plan catalog running in the period."""
     submitted_column: str | None = None
     """The column that says when a row was handed in; without one, the load time of its file."""
+    registers_units: str | None = None
+    """A column naming the unit: a row whose unit is not in the org_units register yet but gives
+    its name here registers it as a top-level unit (a province's statistics need no org tree)."""
     own_figures: bool = False
     """Published figures of the unit itself (统计公报): measures match each row to the quarter it is
     for by `year`/`quarter` and never add up the units below (a province's published total is its
@@ -362,6 +365,8 @@ LEDGERS: dict[str, Ledger] = {
             description="听取汇报、调度通报、会商研判、预案编修培训等政府部门频次类要求的依据。"),
         Ledger("statistics", "公开统计数据", ("unit_id", "year", "quarter", "indicator"), (
             C("unit_id", "单位代码", description="全国为 CN；省、市等按组织机构台账的单位代码"),
+            C("unit_name", "单位名称", required=False,
+              description="组织机构台账中还没有该单位时填写，导入时登记为一个顶层单位（如 示例省）"),
             C("year", "年份", "int", min_value=1949),
             C("quarter", "季度", "int", required=False, min_value=1,
               description="全年数据留空；填 1、2、3 为年初至该季度末累计（1—3月、1—6月、1—9月）"),
@@ -377,6 +382,6 @@ LEDGERS: dict[str, Ledger] = {
                     "(year to date); leave it empty for a whole year"),
         ), description="统计公报、统计年鉴等公开发布的全国、省、市数字，每个单位每年（或每季度累计）每项指标一行；"
                        "规划目录中的口径可直接读取，用于对国家、省级规划按公开统计数据评估。",
-            own_figures=True),
+            own_figures=True, registers_units="unit_name"),
     )
 }

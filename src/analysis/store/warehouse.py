@@ -274,11 +274,14 @@ def _check_across(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
                 continue
             known = [f"SELECT {target_key} AS id FROM {table}" for table, present in
                      ((target, _has_table(con, target)), (f"staging.{target}", target in staged)) if present]
+            named = (f" AND s.{column} NOT IN (SELECT {column} FROM {stage} WHERE {ledger.registers_units} IS NOT NULL "
+                     f"AND {column} IS NOT NULL)"
+                     if ledger.registers_units and (column, target) == ("unit_id", "org_units") else "")
             _report(con, batches, f"""
                 SELECT s._batch, s._row, s.{column} AS value, NULL AS other
                 FROM {stage} s ANTI JOIN ({" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id"}) k
                 ON s.{column} = k.id
-                WHERE s.{column} IS NOT NULL""",
+                WHERE s.{column} IS NOT NULL{named}""",
                     ledger.column(column).header, "reference",
                     lambda _, column=column, title=title: f"在{title}台账中找不到该代码 / unknown {column}")
 
@@ -409,12 +412,28 @@ def _load(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> list[LoadSumm
                  for i, b in enumerate(batches) if not _redelivered(con, b, base + i)]
         if files:
             con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", files)
+        _register_units(con, batches)
         build_org_closure(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return summaries
+
+
+REGISTERED_KIND = "公开统计数据"
+"""org_units.kind of a unit registered by its published statistics (`Ledger.registers_units`)."""
+
+
+def _register_units(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
+    """Units that rows name but the org_units register does not hold yet become top-level units
+    (no parent, level unknown) named as the rows name them, traced to the file that named them."""
+    for ledger in {b.ledger.name: b.ledger for b in batches if b.ledger.registers_units}.values():
+        name = ledger.registers_units
+        con.execute(f"""INSERT INTO org_units (unit_id, name, parent_id, level, kind, _file_id, _row, _row_hash)
+            SELECT unit_id, min({name}), NULL, NULL, ?, min(_file_id), min(_row), hash(unit_id, min({name}))
+            FROM {ledger.name} WHERE {name} IS NOT NULL AND unit_id NOT IN (SELECT unit_id FROM org_units)
+            GROUP BY unit_id""", [REGISTERED_KIND])
 
 
 def _redelivered(con: duckdb.DuckDBPyConnection, b: Batch, file_id: int) -> bool:
