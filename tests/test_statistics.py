@@ -167,3 +167,20 @@ def test_national_rates_from_frame():
                        columns=["year", "quarter", "indicator", "value", "measure_unit", "source", "note"])
     r = national_rates(ref)
     assert r.loc[2020, "deaths_per_gdp"] == 0.1 and "约数" in r.loc[2020, "deaths_note"]
+
+
+def test_statistics_register_their_unit_once(tmp_path):
+    stats = tmp_path / "statistics__XP.csv"
+    stats.write_text("单位代码,单位名称,年份,季度,指标,数值,计量单位,来源,备注\n"
+                     "XP,示例省,2020,,生产安全事故死亡人数,1000,人,示例省统计公报,\n"
+                     "XP,,2021,,生产安全事故死亡人数,950,人,示例省统计公报,\n", encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    ingest([stats], db=db)
+    before = table_fingerprint(db)
+    ingest([stats], db=db)
+    assert table_fingerprint(db) == before
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT unit_id, name, parent_id, kind FROM org_units").fetchall() == [
+        ("XP", "示例省", None, "公开统计数据")]
+    assert con.execute("SELECT count(*) FROM org_closure WHERE ancestor_id = 'XP'").fetchall() == [(1,)]
+    con.close()

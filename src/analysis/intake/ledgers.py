@@ -369,7 +369,8 @@ LEDGERS: dict[str, Ledger] = {
               description="组织机构台账中还没有该单位时填写，导入时登记为一个顶层单位（如 示例省）"),
             C("year", "年份", "int", min_value=1949),
             C("quarter", "季度", "int", required=False, min_value=1,
-              description="全年数据留空；填 1、2、3 为年初至该季度末累计（1—3月、1—6月、1—9月）"),
+              description="全年（或年末）数据留空；填 1、2、3 为年初至该季度末累计（1—3月、1—6月、1—9月），"
+                          "存量为该季度末数"),
             C("indicator", "指标", description=f"统计公报中的指标名称，如 {'、'.join(STATISTICS_INDICATORS[:4])}；"
                                              "规划目录按此名称取数"),
             C("value", "数值", "float"),
