@@ -249,9 +249,17 @@ def actions(ctx: ReportContext) -> Section:
         for a in card.to_dict("records"):
             series = ctx.indicator_series(a["indicator_id"])
             series = series[(series.index >= first) & (series.index <= str(ctx.quarter))]
-            figs.append(trend(ctx, a, series, f"trend-{a['indicator_id']}"))
+            if has_points(ctx, a, series):
+                figs.append(trend(ctx, a, series, f"trend-{a['indicator_id']}"))
         blocks.append(_section(action.title, f"action-{action.id}", [indicator_table(ctx, card), *figs], level=3))
     return _section(t("report.actions"), "actions", blocks, where="screen")
+
+
+def has_points(ctx: ReportContext, a: dict, series: pd.DataFrame) -> bool:
+    """Whether a trend chart would draw anything: a value in the series or a phase target (an
+    indicator without either — a published figure never published — gets no empty chart)."""
+    ind = ctx.catalog.indicator(a["indicator_id"])
+    return bool(series["value"].notna().any()) or bool(ctx.phase_levels(ind, a["baseline"]))
 
 
 def trend(ctx: ReportContext, a: dict, series: pd.DataFrame, anchor: str) -> Figure:
