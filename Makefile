@@ -27,9 +27,8 @@ venv: $(VENV)/.runtime ## create .venv from requirements.txt (idempotent)
 sample: venv ## generate the fictional sample district under data/sample/
 	$(PY) -m analysis sample
 
-ingest: sample ## load the sample ledgers into data/warehouse.duckdb
-	$(PY) -m analysis ingest data/sample
-	$(PY) -m analysis reference
+ingest: sample ## load the sample ledgers and the published national figures into data/warehouse.duckdb
+	$(PY) -m analysis ingest data/sample data/reference
 
 report: ingest ## publish the quarterly assessment (PLAN, UNIT, PERIOD overridable)
 	$(PY) -m analysis report quarterly --plan $(PLAN) --unit $(UNIT) --period $(PERIOD)

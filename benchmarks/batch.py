@@ -43,6 +43,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NOTEBOOK = ROOT / "notebooks" / "quarterly_assessment.ipynb"
+REFERENCE_DIR = ROOT / "data" / "reference"
 
 
 def run(*cmd: str, quiet: bool = True) -> float:
@@ -114,7 +115,7 @@ def setup(folder: Path, plan: str, period: str) -> tuple[Path, dict]:
     if not db.exists():
         times["sample"] = run(sys.executable, "-m", "analysis", "sample", "--scale", "province", "--out", str(sample))
         times["ingest"] = run(sys.executable, "-m", "analysis", "ingest", str(sample), "--db", str(db))
-        run(sys.executable, "-m", "analysis", "reference", "--db", str(db))
+        run(sys.executable, "-m", "analysis", "ingest", str(REFERENCE_DIR), "--db", str(db))
     start = time.perf_counter()
     prepare(plan, period, "quarterly", folder / "prepare", db)
     times["measures"] = time.perf_counter() - start

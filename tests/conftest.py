@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from analysis.config import REFERENCE_DIR
 from analysis.publish.pipeline import publish
 from analysis.sample.generator import generate_sample
-from analysis.store.reference import load_reference, store
-from analysis.store.warehouse import connect, ingest
+from analysis.store.warehouse import ingest
 
 PLAN = "quanfu_2024_2026"
 UNIT = "SLQ-QF"
@@ -29,9 +29,7 @@ def sample_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def warehouse(sample_dir, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
-    ingest([sample_dir], db=db)
-    with connect(db) as con:
-        store(con, load_reference())
+    ingest([sample_dir, REFERENCE_DIR], db=db)
     return db
 
 

@@ -65,6 +65,10 @@ EXPECTED = {
     "hidden_sheet": ("drills__hidden.xlsx", None, "", "hidden sheet"),
     "merged_title_and_total": ("drills__merged.xlsx", 5, "", "total row"),
     "excel_error_value": ("drills__error.xlsx", 3, "参演人数", "excel error"),
+    # issue 13: published statistics
+    "statistics_quarter_4": ("statistics__q4.csv", 3, "季度", "quarter 1-3"),
+    "statistics_unknown_unit": ("statistics__unit.csv", 3, "单位代码", "reference"),
+    "statistics_without_source": ("statistics__src.csv", 2, "来源", "required"),
 }
 SHEETS = {"formula_cells": "Sheet", "stray_cell_far_out": "应急演练", "hidden_sheet": "旧版", "merged_title_and_total": "应急演练",
           "excel_error_value": "应急演练"}

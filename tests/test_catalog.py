@@ -266,6 +266,13 @@ BAD = {
     "unknown_action.yaml": ["indicators.0.action", "A9"],
     "unknown_date_column.yaml": ["measures.drills_all", "held_on"],
     "not_a_mapping.yaml": ["mapping"],
+    "impossible_month.yaml": ["indicators.0.target.phases.0.by", "2025-13-31", "日期无效", "month value"],
+    "impossible_day.yaml": ["plan.issued_on", "2025-02-30", "日期无效", "day value"],
+    "gbk_encoded.yaml": ["UTF-8", "第3行 title", "GBK"],
+    "every_problem_at_once.yaml": ["indicators.0.direction", "upward", "indicators.0.target.phases.0.by",
+                                   "2025-02-30", "indicators.0.numerator", "drills_everything",
+                                   "indicators.0.action", "A7"],
+    "statistics_measure_with_date.yaml": ["measures.drills_all", "公开统计数字", "leave out `date`"],
 }
 
 
@@ -281,6 +288,52 @@ def test_bad_catalog_rejected(name: str, fragments: list[str]):
     assert name in message
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} not in: {message}"
+
+
+def test_messages_are_chinese_with_english_beside():
+    for name in BAD:
+        with pytest.raises(CatalogError) as exc:
+            load_plan(BAD_DIR / name)
+        for line in str(exc.value).splitlines():
+            assert re.search(r"[\u4e00-\u9fff]", line) and re.search(r"[A-Za-z]{3}", line), (name, line)
+
+
+def test_plans_check_lists_every_problem_at_once():
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    result = CliRunner().invoke(app, ["plans", "check", str(BAD_DIR / "every_problem_at_once.yaml"),
+                                      str(QUANFU)], terminal_width=250)
+    assert result.exit_code == 1
+    out = result.output
+    problems = [line for line in out.splitlines() if line.strip().startswith("- every_problem_at_once.yaml:")]
+    assert len(problems) == 4, out  # field errors and cross-references together
+    assert "✔" in out and "quanfu_2024_2026.yaml" in out  # the good file after the bad one is still checked
+
+
+@pytest.mark.parametrize("bad", ["gbk_encoded.yaml", "impossible_day.yaml", "invalid_yaml.yaml"])
+def test_one_bad_file_never_stops_plans_list_or_other_plans(bad, tmp_path, monkeypatch):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    for p in ALL_PLANS:
+        shutil.copy(p, tmp_path / p.name)
+    shutil.copy(BAD_DIR / bad, tmp_path / "broken_plan.yaml")
+    monkeypatch.setenv("ANALYSIS_PLANS_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["plans", "list"], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    assert f"共 {len(ALL_PLANS) + 1} 个规划目录" in result.output
+    assert result.output.count("无效") == 1  # the broken one, and only it
+    assert get_plan("quanfu_2024_2026").plan.id == "quanfu_2024_2026"
+    with pytest.raises(CatalogError, match="broken_plan.yaml"):
+        get_plan("broken_plan")
+    from analysis.method.collection import _catalogs
+
+    assert {c.plan.id for c in _catalogs()} == {p.stem for p in ALL_PLANS}
 
 
 def test_missing_catalog_file():
@@ -610,15 +663,19 @@ def street() -> Catalog:
 
 def test_national_header(national: Catalog):
     p = national.plan
-    assert (p.level, p.org_unit, p.org_unit_name) == ("national", "SLQ", "全国")
+    assert (p.level, p.org_unit, p.org_unit_name) == ("national", "CN", "全国")
     assert p.source_file == "004_9f28c033469173c5.txt"
-    assert len(p.actions) == 10 and national.action_title("A4") == "开展安全科技支撑和工程治理行动"
+    assert len(p.actions) == 11 and national.action_title("A4") == "开展安全科技支撑和工程治理行动"
 
 
 @pytest.mark.parametrize(("indicator_id", "kind", "expected"), [
     ("major_hazard_stock_rectified", "at_least", [(date(2024, 12, 31), 100)]),
     ("major_hazards_open", "zero", [(date(2026, 12, 31), 0)]),
-    ("accidents_grave", "year_on_year_decline", [(date(2026, 12, 31), None)]),
+    ("accidents_grave", "contain", [(date(2026, 12, 31), None)]),
+    ("deaths_yoy", "year_on_year_decline", [(date(2026, 12, 31), None)]),
+    ("deaths_per_gdp_yoy", "year_on_year_decline", [(date(2026, 12, 31), None)]),
+    ("high_risk_rescue_team_coverage", "at_least", [(date(2026, 12, 31), 100)]),
+    ("safety_fund_growth", "at_least", [(date(2024, 12, 31), 0), (date(2025, 12, 31), 0), (date(2026, 12, 31), 0)]),
     ("leader_training_mine_gas", "at_least", [(date(2024, 12, 31), 100)]),
     ("leader_training_metal_smelting", "at_least", [(date(2025, 12, 31), 100)]),
     ("leader_training_high_risk", "at_least", [(date(2026, 12, 31), 100)]),

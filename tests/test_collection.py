@@ -121,7 +121,7 @@ def test_task_reports_are_owed_by_each_plans_unit(warehouse):
                and c.plan.period.start <= PERIOD.end and c.plan.period.end >= PERIOD.start}
     present = {(r.unit_id, r.plan_id) for r in grid.itertuples()}
     con = duckdb.connect(str(warehouse), read_only=True)
-    units = {r[0] for r in con.execute("SELECT unit_id FROM org_units").fetchall()}
+    units = {r[0] for r in con.execute("SELECT descendant_id FROM org_closure WHERE ancestor_id = 'SLQ'").fetchall()}
     con.close()
     assert present == {(u, p) for u, p in running if u in units}
     assert grid["received"].all()

@@ -149,7 +149,8 @@ def test_init_lays_out_a_workspace_with_only_the_plans_ledgers(district):
     assert (ws / "workspace.yaml").is_file() and (ws / "使用说明.md").is_file()
     templates = sorted(p.stem for p in (ws / "templates").glob("*.xlsx"))
     assert templates == sorted(["org_units", "enterprises", "personnel_training", "drills", "hazards", "accidents",
-                                "economy", "tasks_status", "safety_activities", "residential_compounds"])
+                                "economy", "tasks_status", "safety_activities", "residential_compounds",
+                                "gov_activities"])  # the street's 每月调度 (issue 13)
     assert "complaints" not in templates  # the plan reads no 举报投诉: the district does not collect it
     made = district["catalog_as_made"]
     assert re.search(r"^  document_no: .*# 【须填写】文号", made, re.MULTILINE)

@@ -113,7 +113,7 @@ def test_report_has_sections_and_provenance(html, sample_dir):
 
 
 def test_overdue_tasks_are_marked_and_first(all_reports):
-    """The national plan has overdue tasks in the sample at 2025Q3: red rows, first within each lead unit."""
+    """The national plan's report for 全国 at 2025Q3 has overdue tasks (none reported): red rows, first within each lead unit."""
     html = all_reports[("national_2024_2026", "quarterly")].read_text(encoding="utf-8")
     overdue = re.findall(r'<tr class="row-overdue" data-task="(T\d+)"', html)
     assert overdue

@@ -334,25 +334,31 @@ def plans_needs(plan: Annotated[str, typer.Argument(help="规划 id，见 plans 
 
 
 @plans_app.command("check")
-def plans_check(files: Annotated[list[Path], typer.Argument(help="规划目录 YAML 文件")]) -> None:
-    """校验规划目录文件，列出全部问题 / validate catalog files, every problem at once."""
+def plans_check(files: Annotated[list[Path] | None, typer.Argument(
+        help="规划目录 YAML 文件（默认 params/plans 中的全部）")] = None) -> None:
+    """校验规划目录文件，一次列出每个文件的全部问题（字段、引用、日期、编码、SQL） / validate catalogs, every problem at once."""
     from analysis.method.measures import check_sql
-    from analysis.plans.catalog import load_plan
+    from analysis.plans.catalog import load_plan, plan_files
 
     bad = 0
-    for f in files:
+    for f in files or list(plan_files().values()):
         try:
             c = load_plan(f)
+            problems = [f"  - {f.name}: {p}" for p in check_sql(c)]
+            if c.plan.id != f.stem:
+                problems.insert(0, f"  - {f.name}: plan.id: 须与文件名相同 / must equal the file name: "
+                                   f"{c.plan.id!r} ≠ {f.stem!r}")
         except AnalysisError as e:
             bad += 1
-            err.print(f"[red]✖[/] {e}", highlight=False, soft_wrap=True)
+            err.print(f"✖ {e}", highlight=False, markup=False, soft_wrap=True)
             continue
-        problems = check_sql(c)
         if problems:
             bad += 1
-            err.print(f"[red]✖[/] {f}:\n  - " + "\n  - ".join(f"{f.name}: {p}" for p in problems), highlight=False, soft_wrap=True)
+            err.print(f"✖ 计划目录文件有误 / invalid plan catalog: {f}\n" + "\n".join(problems), highlight=False,
+                      markup=False, soft_wrap=True)
         else:
-            console.print(f"[green]✔[/] {f}: {len(c.indicators)} 项指标, {len(c.tasks)} 项任务")
+            console.print(f"✔ {f}: {len(c.indicators)} 项指标, {len(c.tasks)} 项任务 / indicators, tasks",
+                          highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(1 if bad else 0)
 
 
@@ -512,24 +518,6 @@ def batch(plan: Annotated[str, typer.Option(help="规划 id，或 all（全部�
         console.print(fails)
     console.print(f"报告目录 / index: {out / 'index.html'}")
     raise typer.Exit(1 if result.failed else 0)
-
-
-@app.command()
-def reference(path: Annotated[Path | None, typer.Argument(help="参考数据 CSV（默认 data/reference/china_national_safety.csv）")] = None,
-              db: DbOption = None) -> None:
-    """导入全国参考数据（国家统计公报等，含来源） / load the published national reference figures."""
-    from analysis.store.reference import REFERENCE_FILE, load_reference, store
-    from analysis.store.warehouse import connect
-
-    db = _db(db)
-
-    try:
-        ref = load_reference(path or REFERENCE_FILE)
-        with connect(db) as con:
-            n = store(con, ref)
-    except AnalysisError as e:
-        _fail(e)
-    console.print(f"已导入全国参考数据 {n} 条 / {n} reference figures → {db}")
 
 
 @app.command()

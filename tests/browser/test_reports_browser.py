@@ -81,7 +81,8 @@ def test_index_to_a_street_report_up_to_its_district_and_back(district_report, q
     page.goto(f"{served}/index.html", wait_until="load")
     page.get_by_role("tab", name=re.compile("全福街道安全生产治本攻坚")).click()
     page.locator('td.unit a[data-unit="SLQ"]').click()                           # 1: the district
-    page.locator('tr[data-unit="SLQ-QF"] a', has_text="报告").first.click()       # 2: the street's report
+    # 2: the street's report of PERIOD (its history lists every report; a later review may be the latest)
+    page.locator(f'tr[data-unit="SLQ-QF"] .hist a[href$="SLQ-QF/{PERIOD}.html"]').click()
     page.wait_for_load_state("load")
     assert page.url.endswith(f"/{PLAN}/SLQ-QF/{PERIOD}.html")
     assert page.locator("h1").inner_text().startswith("全福街道")

@@ -24,7 +24,7 @@ HAZARD_SOURCES = ("企业自查", "督导检查", "执法检查", "群众举报"
 ACCIDENT_DOMAINS = ("工矿商贸", "道路交通", "火灾", "农业机械", "渔业船舶", "其他")
 SEVERITIES = ("一般", "较大", "重大", "特别重大")
 TASK_PROGRESS = ("未启动", "推进中", "已完成")
-UNIT_LEVELS = ("省", "市", "区县", "街道", "镇", "社区", "村")
+UNIT_LEVELS = ("全国", "省", "市", "区县", "街道", "镇", "社区", "村")
 ACTIVITY_KINDS = ("主要负责人带队检查", "重大隐患专项督查", "保险机构风险评估", "保险机构隐患排查",
                   "保险机构全员培训", "安全生产普法竞赛", "执法检查")
 RESCUE_KINDS = ("镇街应急救援站", "村居应急救援点", "市级应急救援队伍", "社会应急救援队伍", "企业应急救援队伍",
@@ -38,6 +38,10 @@ RECOGNITION_KINDS = ("应急预案管理示范企业", "安全生产标准化标
 GOV_ACTIVITY_KINDS = ("听取治本攻坚进展汇报", "研究分管领域安全生产问题", "调度通报", "会商研判", "一致性评估",
                       "制定年度行动计划", "企业应急预案编修培训", "其他")
 """Kinds of the ledgers added for the 万张、历城、山亭、national catalogs (see their descriptions)."""
+STATISTICS_INDICATORS = ("生产安全事故死亡人数", "生产安全事故起数", "地区生产总值", "亿元国内生产总值生产安全事故死亡人数",
+                         "工矿商贸就业人员十万人生产安全事故死亡人数", "煤矿百万吨死亡人数", "道路交通事故万车死亡人数",
+                         "重特大生产安全事故起数", "较大生产安全事故起数", "一般公共预算收入", "安全生产专项资金")
+"""Names the published statistics use for the figures catalogs read (the ledger takes any name)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,13 @@ class Ledger:
     PLAN_UNITS: the org unit of each plan catalog running in the period."""
     submitted_column: str | None = None
     """The column that says when a row was handed in; without one, the load time of its file."""
+    registers_units: str | None = None
+    """A column naming the unit: a row whose unit is not in the org_units register yet but gives
+    its name here registers it as a top-level unit (a province's statistics need no org tree)."""
+    own_figures: bool = False
+    """Published figures of the unit itself (统计公报): measures match each row to the quarter it is
+    for by `year`/`quarter` and never add up the units below (a province's published total is its
+    own figure, not the sum of its cities'); a quarter without a figure is unknown, not zero."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -135,6 +146,10 @@ FREQUENCIES = {"quarterly": 1, "half-yearly": 2, "yearly": 4}
 """Delivery frequency -> quarters per period."""
 PLAN_UNITS = "plan"
 """Ledger.reporters value: each plan's own org unit reports (tasks_status)."""
+
+
+def _quarter_in_year(d: pd.DataFrame) -> pd.Series:
+    return d["quarter"].between(1, 3)
 
 
 def _is_quarter_end(d: pd.DataFrame) -> pd.Series:
@@ -348,5 +363,26 @@ LEDGERS: dict[str, Ledger] = {
             C("note", "说明", required=False),
         ), date_column="activity_date",
             description="听取汇报、调度通报、会商研判、预案编修培训等政府部门频次类要求的依据。"),
+        Ledger("statistics", "公开统计数据", ("unit_id", "year", "quarter", "indicator"), (
+            C("unit_id", "单位代码", description="全国为 CN；省、市等按组织机构台账的单位代码"),
+            C("unit_name", "单位名称", required=False,
+              description="组织机构台账中还没有该单位时填写，导入时登记为一个顶层单位（如 示例省）"),
+            C("year", "年份", "int", min_value=1949),
+            C("quarter", "季度", "int", required=False, min_value=1,
+              description="全年（或年末）数据留空；填 1、2、3 为年初至该季度末累计（1—3月、1—6月、1—9月），"
+                          "存量为该季度末数"),
+            C("indicator", "指标", description=f"统计公报中的指标名称，如 {'、'.join(STATISTICS_INDICATORS[:4])}；"
+                                             "规划目录按此名称取数"),
+            C("value", "数值", "float"),
+            C("measure_unit", "计量单位", description="如 人、起、亿元、人/十万人"),
+            C("source", "来源", description="发布机关和文件，如 国家统计局2023年国民经济和社会发展统计公报"),
+            C("note", "备注", required=False, description="如 公布的约数、同比变化"),
+        ), row_rules=(
+            RowRule("quarter 1-3", ("quarter",), _quarter_in_year,
+                    "季度只填 1、2、3（年初至该季度末累计），全年数据留空 / quarter is 1, 2 or 3 "
+                    "(year to date); leave it empty for a whole year"),
+        ), description="统计公报、统计年鉴等公开发布的全国、省、市数字，每个单位每年（或每季度累计）每项指标一行；"
+                       "规划目录中的口径可直接读取，用于对国家、省级规划按公开统计数据评估。",
+            own_figures=True, registers_units="unit_name"),
     )
 }

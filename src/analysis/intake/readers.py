@@ -222,7 +222,8 @@ def read_ledger_file(path: Path, encoding: str | None = None, ledger_name: str |
 def _check_unique(b: Batch) -> None:
     """Keys unique within the sheet (the warehouse checks the same in SQL when it stages)."""
     keys = b.frame[list(b.ledger.key)]
-    dup = (keys.notna().all(axis=1) & keys.duplicated(keep=False)).to_numpy().nonzero()[0]
+    required = [k for k in b.ledger.key if b.ledger.column(k).required]
+    dup = (keys[required].notna().all(axis=1) & keys.duplicated(keep=False)).to_numpy().nonzero()[0]
     b.add(len(dup), (b.problem(int(b.rows[p]), key_header(b.ledger), "|".join(map(str, keys.iloc[p])), "unique key",
                                duplicate_key_message(b.ledger)) for p in dup))
 

@@ -123,7 +123,12 @@ def data_dictionary() -> str:
             lines += [ledger.description, ""]
         lines += [f"Key: {', '.join(ledger.key)}" + (f" · dated by `{ledger.date_column}`" if ledger.date_column else "")
                   + (f" · delivered {ledger.frequency}, due {ledger.due_days} days after the period" if ledger.frequency
-                     else ""),
+                     else "")
+                  + (" · published figures: measures read each row for the year (or year to the quarter) it names, "
+                     "as the unit's own figure, never summed up the org tree; a figure not published is unknown"
+                     if ledger.own_figures else "")
+                  + (f" · a row naming `{ledger.registers_units}` registers an unknown unit as a top-level org unit"
+                     if ledger.registers_units else ""),
                   "", "| column | 表头 | type | rule |", "|---|---|---|---|"]
         lines += [f"| `{c.name}` | {c.header} | {c.dtype} | {_rule(c)} |" for c in ledger.columns]
         lines.append("")

@@ -80,6 +80,14 @@ def measure_sql(m: Measure) -> str:
         WHERE f._months IS NOT NULL AND coalesce(h._n, 0) >= f._min
           AND (NOT f._each OR coalesce(h._m, 0) >= f._months)
         GROUP BY ALL"""
+    if LEDGERS[m.table].own_figures:
+        # a published figure is the unit's own (no roll-up), for the year to the quarter it names
+        return f"""
+        SELECT f.unit_id, w.period, {m.aggregate} AS value
+        FROM {m.table} f
+        JOIN w ON f.year = year(w.period_end) AND coalesce(f.quarter, 4) = quarter(w.period_end)
+        WHERE ({flt})
+        GROUP BY ALL"""
     date_join = f"f.{m.date} BETWEEN w.period_start AND w.period_end" if m.date else "TRUE"
     return f"""
         SELECT c.ancestor_id AS unit_id, w.period, {m.aggregate} AS value
@@ -135,7 +143,9 @@ def compute_measures(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> pd.Dat
         finally:
             con.unregister("w")
         grid = pd.MultiIndex.from_product([units, [str(q) for q in quarters]], names=["unit_id", "period"])
-        series = got.set_index(["unit_id", "period"])["value"].astype(float).reindex(grid).fillna(0.0)
+        series = got.set_index(["unit_id", "period"])["value"].astype(float).reindex(grid)
+        if not LEDGERS[m.table].own_figures:  # a published figure not published is unknown, not zero
+            series = series.fillna(0.0)
         if m.table in empty:
             series[:] = float("nan")  # a ledger never delivered is unknown, not zero
         ledger = m.frequency.events if m.frequency else (m.table if m.date else None)
@@ -167,9 +177,10 @@ def _months_before(d: date, months: int) -> date:
     return date(idx // 12, idx % 12 + 1, 1)
 
 
-MEASURES_VERSION = 3
+MEASURES_VERSION = 4
 """Bumped whenever `compute_measures` changes what a value means (2: partial windows are unknown;
-3: frequency look-backs are whole calendar months, `each_month` rules),
+3: frequency look-backs are whole calendar months, `each_month` rules; 4: published figures are
+the unit's own, matched by year and quarter),
 so cached values computed by earlier code are recomputed."""
 
 

@@ -6,6 +6,7 @@ turns every problem into one CatalogError that names the file and the field."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
@@ -64,7 +65,7 @@ class Period(Strict):
     @model_validator(mode="after")
     def _ordered(self):
         if self.end <= self.start:
-            raise ValueError("end must be after start / 结束日期须晚于开始日期")
+            raise ValueError("结束日期须晚于开始日期 / end must be after start")
         return self
 
 
@@ -125,22 +126,28 @@ class Measure(Strict):
     def _columns_exist(self):
         ledger = LEDGERS.get(self.table)
         if ledger is None:
-            raise ValueError(f"unknown ledger table {self.table!r}; known: {', '.join(LEDGERS)}")
+            raise ValueError(f"没有这个台账 / unknown ledger table {self.table!r}; 可选 / known: {', '.join(LEDGERS)}")
         names = {c.name for c in ledger.columns}
         if self.date and self.date not in names:
-            raise ValueError(f"date column {self.date!r} is not a column of {self.table}")
+            raise ValueError(f"日期列 {self.date!r} 不是 {self.table} 台账的列 / date column {self.date!r} is not a "
+                             f"column of {self.table}")
+        if ledger.own_figures and (self.date or self.frequency):
+            raise ValueError(f"{self.table} 中的公开统计数字按年份、季度对应评估期，不写 date、frequency / published "
+                             "figures are matched to the quarter by year and quarter: leave out `date` and `frequency`")
         if self.frequency:
             ev = LEDGERS.get(self.frequency.events)
             if ev is None:
-                raise ValueError(f"unknown events ledger {self.frequency.events!r}")
+                raise ValueError(f"没有这个台账 / unknown events ledger {self.frequency.events!r}")
             evcols = {c.name for c in ev.columns}
             for col in (self.frequency.key, self.frequency.date):
                 if col not in evcols:
-                    raise ValueError(f"column {col!r} is not a column of {ev.name}")
+                    raise ValueError(f"{col!r} 不是 {ev.name} 台账的列 / column {col!r} is not a column of {ev.name}")
             if self.frequency.key not in names:
-                raise ValueError(f"key {self.frequency.key!r} is not a column of {self.table}")
+                raise ValueError(f"{self.frequency.key!r} 不是 {self.table} 台账的列 / key {self.frequency.key!r} is "
+                                 f"not a column of {self.table}")
             if self.date:
-                raise ValueError("a frequency measure is a stock of entities: leave out `date`")
+                raise ValueError("频次口径按期末名册计，不写 date / a frequency measure is a stock of entities: "
+                                 "leave out `date`")
         return self
 
 
@@ -174,12 +181,14 @@ class Target(Strict):
         needs_values = {TargetKind.at_least, TargetKind.at_most, TargetKind.change_from_baseline,
                         TargetKind.cumulative_count, TargetKind.frequency_compliance}
         if self.kind in needs_values and not any(p.value is not None for p in self.phases):
-            raise ValueError(f"target kind {self.kind} needs at least one phase with a value")
+            raise ValueError(f"目标类型 {self.kind} 至少要有一个带数值的阶段 / target kind {self.kind} needs at "
+                             "least one phase with a value")
         if self.kind == TargetKind.change_from_baseline and self.baseline is None:
-            raise ValueError("change_from_baseline needs a baseline (value or period)")
+            raise ValueError("较基期变化须写明基期 baseline（value 或 period） / change_from_baseline needs a "
+                             "baseline (value or period)")
         dates = [p.by for p in self.phases]
         if dates != sorted(dates):
-            raise ValueError("phases must be in date order")
+            raise ValueError("各阶段须按日期先后排列 / phases must be in date order")
         return self
 
 
@@ -212,7 +221,7 @@ class Indicator(Strict):
     @classmethod
     def _window(cls, v: str) -> str:
         if v not in WINDOWS:
-            raise ValueError(f"unknown window {v!r}; expected one of {', '.join(WINDOWS)}")
+            raise ValueError(f"没有这个统计窗口 / unknown window {v!r}; 可选 / expected one of {', '.join(WINDOWS)}")
         return v
 
 
@@ -240,34 +249,7 @@ class Catalog(Strict):
 
     @model_validator(mode="after")
     def _references(self):
-        problems = []
-        actions = {a.id for a in self.plan.actions}
-        seen: set[str] = set()
-        for i, ind in enumerate(self.indicators):
-            where = f"indicators.{i}"
-            if ind.id in seen:
-                problems.append(f"{where}.id: duplicate indicator id {ind.id!r}")
-            seen.add(ind.id)
-            for role in ("numerator", "denominator"):
-                m = getattr(ind, role)
-                if m is not None and m not in self.measures:
-                    problems.append(f"{where}.{role}: unknown measure {m!r} (indicator {ind.id})")
-            if ind.action not in actions:
-                problems.append(f"{where}.action: unknown action {ind.action!r} (indicator {ind.id})")
-            for j, ph in enumerate(ind.target.phases):
-                if not (self.plan.period.start <= ph.by <= self.plan.period.end):
-                    problems.append(f"{where}.target.phases.{j}.by: {ph.by} is outside the plan period "
-                                    f"{self.plan.period.start}–{self.plan.period.end} (indicator {ind.id})")
-        task_ids: set[str] = set()
-        for i, t in enumerate(self.tasks):
-            if t.id in task_ids:
-                problems.append(f"tasks.{i}.id: duplicate task id {t.id!r}")
-            task_ids.add(t.id)
-            if t.action not in actions:
-                problems.append(f"tasks.{i}.action: unknown action {t.action!r} (task {t.id})")
-        for k in self.ranking_weights:
-            if k not in seen:
-                problems.append(f"ranking_weights.{k}: unknown indicator")
+        problems = reference_problems(self.model_dump())
         if problems:
             raise ValueError(_JOIN.join(problems))
         return self
@@ -286,31 +268,170 @@ _JOIN = "\n"
 """Separates the several problems one cross-reference check may raise at once."""
 
 
-def _format_validation(path: Path, err: ValidationError) -> str:
-    """Every problem on its own line as `file: field.path: message`."""
+def _as_date(v) -> date | None:
+    if isinstance(v, date):
+        return v
+    try:
+        return date.fromisoformat(str(v))
+    except ValueError:
+        return None
+
+
+def _items(v) -> list[dict]:
+    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+
+
+def reference_problems(raw: dict) -> list[str]:
+    """Cross-references of a catalog (ids unique, measures and actions that exist, phase dates in
+    the plan period), checked on the plain data: they are listed together with the field errors
+    even when some fields do not validate (`plans check` names every problem at once)."""
+    problems = []
+    plan = raw.get("plan") if isinstance(raw.get("plan"), dict) else {}
+    actions = {a.get("id") for a in _items(plan.get("actions"))} if "actions" in plan else None
+    period = plan.get("period") if isinstance(plan.get("period"), dict) else {}
+    start, end = _as_date(period.get("start")), _as_date(period.get("end"))
+    measures = raw.get("measures") if isinstance(raw.get("measures"), dict) else None
+    seen: set[str] = set()
+    for i, ind in enumerate(raw.get("indicators") or []):
+        if not isinstance(ind, dict):
+            continue
+        where, iid = f"indicators.{i}", ind.get("id")
+        if iid in seen:
+            problems.append(f"{where}.id: 指标编号重复 / duplicate indicator id {iid!r}")
+        seen.add(iid)
+        for role in ("numerator", "denominator"):
+            m = ind.get(role)
+            if m is not None and measures is not None and m not in measures:
+                problems.append(f"{where}.{role}: measures 中没有这个口径 / unknown measure {m!r} (indicator {iid})")
+        if actions is not None and "action" in ind and ind["action"] not in actions:
+            problems.append(f"{where}.action: plan.actions 中没有这个行动 / unknown action {ind['action']!r} "
+                            f"(indicator {iid})")
+        target = ind.get("target") if isinstance(ind.get("target"), dict) else {}
+        for j, ph in enumerate(_items(target.get("phases"))):
+            by = _as_date(ph.get("by"))
+            if by and start and end and not (start <= by <= end):
+                problems.append(f"{where}.target.phases.{j}.by: {by} 不在规划期 {start}—{end} 内 / is outside the "
+                                f"plan period {start}–{end} (indicator {iid})")
+    task_ids: set[str] = set()
+    for i, t in enumerate(_items(raw.get("tasks"))):
+        if t.get("id") in task_ids:
+            problems.append(f"tasks.{i}.id: 任务编号重复 / duplicate task id {t.get('id')!r}")
+        task_ids.add(t.get("id"))
+        if actions is not None and "action" in t and t["action"] not in actions:
+            problems.append(f"tasks.{i}.action: plan.actions 中没有这个行动 / unknown action {t['action']!r} "
+                            f"(task {t.get('id')})")
+    weights = raw.get("ranking_weights")
+    for k in weights if isinstance(weights, dict) else ():
+        if k not in seen:
+            problems.append(f"ranking_weights.{k}: indicators 中没有这个指标 / unknown indicator")
+    return problems
+
+
+_ZH = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不认识的键（拼写有误？）",
+    "date_from_datetime_parsing": "日期无效，须为实际存在的日期，如 2025-12-31",
+    "date_parsing": "日期无效，须为实际存在的日期，如 2025-12-31",
+    "date_from_datetime_inexact": "须为日期，不带时刻",
+    "date_type": "须为日期，如 2025-12-31",
+    "literal_error": "取值不在允许的范围内",
+    "enum": "取值不在允许的范围内",
+    "string_pattern_mismatch": "只能用字母、数字、_ 和 -",
+    "string_type": "须为文本",
+    "int_parsing": "须为整数",
+    "int_from_float": "须为整数",
+    "int_type": "须为整数",
+    "float_parsing": "须为数值",
+    "float_type": "须为数值",
+    "bool_parsing": "须为 true 或 false",
+    "bool_type": "须为 true 或 false",
+    "list_type": "须为列表",
+    "dict_type": "须为映射（键: 值）",
+    "model_type": "须为映射（键: 值）",
+    "too_short": "至少要有一项",
+    "greater_than": "数值太小",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+}
+"""Chinese for pydantic's error types; our own validators write both languages themselves."""
+
+
+def _message(e: dict) -> list[str]:
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "value_error":
+        return msg.split(_JOIN)
+    zh = _ZH.get(e["type"], "格式有误")
+    shown = e.get("input")
+    value = f"（{shown}）" if e["type"] not in ("missing", "extra_forbidden") and isinstance(shown, str | int | float) \
+        and not isinstance(shown, bool) else ""
+    return [f"{zh}{value} / {msg}"]
+
+
+def _format_validation(path: Path, err: ValidationError, raw: dict) -> str:
+    """Every problem on its own line as `file: field.path: message`: the field errors, then the
+    cross-references (which pydantic checks only once every field is valid)."""
     lines = [f"计划目录文件有误 / invalid plan catalog: {path}"]
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"])
-        for msg in e["msg"].removeprefix("Value error, ").split(_JOIN):
+        for msg in _message(e):
             lines.append(f"  - {path.name}: {loc + ': ' if loc else ''}{msg}")
+    if not any(e["type"] == "value_error" and not e["loc"] for e in err.errors()):
+        lines += [f"  - {path.name}: {p}" for p in reference_problems(raw)]
     return "\n".join(lines)
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: dates reach pydantic as text, so 2025-02-30 is a field
+    error naming its field rather than an exception from the YAML reader."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        text = data.split(b"\n")[line - 1].decode("utf-8", "replace")
+        key = re.match(r"\s*(?:-\s*)?\{?\s*([A-Za-z_]\w*)\s*:", text)
+        field = f" {key.group(1)}" if key else ""
+        try:
+            data.decode("gb18030")
+            hint = "（看来是 GBK/GB18030 编码，请另存为 UTF-8） / it looks like GBK/GB18030: save it as UTF-8"
+        except UnicodeDecodeError:
+            hint = "/ save it as UTF-8"
+        raise CatalogError(f"计划目录文件须为 UTF-8 编码 / a catalog must be UTF-8: {path}: 第{line}行{field}（字节 "
+                           f"{e.start}）起不是 UTF-8 / line {line}{field} (byte {e.start}) is not UTF-8 {hint}") from None
 
 
 def load_plan(path: str | Path) -> Catalog:
     """Read and validate one catalog file; raise CatalogError naming file and fields."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(_read_text(path), Loader=_Loader)
     except FileNotFoundError:
         raise CatalogError(f"找不到计划目录文件 / plan catalog not found: {path}") from None
+    except IsADirectoryError:
+        raise CatalogError(f"不是文件 / not a file: {path}") from None
     except yaml.YAMLError as e:
-        raise CatalogError(f"计划目录文件不是有效的 YAML / not valid YAML: {path}: {e}") from None
+        parts = []
+        for mark, what in ((getattr(e, "context_mark", None), getattr(e, "context", None)),
+                           (getattr(e, "problem_mark", None), getattr(e, "problem", None))):
+            if mark is not None and what:
+                parts.append(f"第{mark.line + 1}行第{mark.column + 1}列 / line {mark.line + 1}, column "
+                             f"{mark.column + 1}: {what}")
+        raise CatalogError(f"计划目录文件不是有效的 YAML（检查缩进、冒号和引号） / not valid YAML: {path}: "
+                           + ("; ".join(parts) or str(e).replace("\n", " "))) from None
     if not isinstance(raw, dict):
         raise CatalogError(f"计划目录文件须为映射 / a catalog must be a mapping at top level: {path}")
     try:
         return Catalog.model_validate(raw)
     except ValidationError as e:
-        raise CatalogError(_format_validation(path, e)) from None
+        raise CatalogError(_format_validation(path, e, raw)) from None
 
 
 def plans_dir() -> Path:

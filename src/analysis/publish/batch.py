@@ -89,14 +89,21 @@ def plan_ids(plan: str) -> list[str]:
     return sorted(plan_files()) if plan == "all" else [plan]
 
 
+NOT_BATCHED = ("全国",)
+"""Levels a batch over all units leaves out: the nation (its published figures sit beside a
+district's tree, not above it; name it with --units CN)."""
+
+
 def assessed_units(db: Path) -> list[str]:
-    """Every unit above the community/village level (LEAF_LEVELS), by id."""
+    """Every unit above the community/village level (LEAF_LEVELS), by id; not the nation, nor units
+    registered by their published statistics alone (no level)."""
     from analysis.store.warehouse import connect
 
-    marks = ", ".join("?" * len(LEAF_LEVELS))
+    skip = [*LEAF_LEVELS, *NOT_BATCHED]
+    marks = ", ".join("?" * len(skip))
     with connect(db, read_only=True) as con:
         rows = con.execute(f"SELECT unit_id FROM org_units WHERE level NOT IN ({marks}) ORDER BY unit_id",
-                           list(LEAF_LEVELS)).fetchall()
+                           skip).fetchall()
     return [r[0] for r in rows]
 
 

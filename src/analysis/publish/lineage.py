@@ -39,7 +39,7 @@ class UnitInputs:
 def plan_ledgers(catalog: Catalog) -> list[str]:
     """The ledger tables a report of this plan reads: REPORT_LEDGERS, each measure's table and
     events ledger, and any ledger its SQL names (`enterprise_id IN (SELECT … FROM enterprises …)`)."""
-    used = set(REPORT_LEDGERS)
+    used = {*REPORT_LEDGERS, "statistics"}  # the accident section falls back on a unit's published figures
     for m in catalog.measures.values():
         used.add(m.table)
         sql = [m.aggregate, m.filter or ""]

@@ -17,7 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
 from analysis import __version__
@@ -41,7 +40,7 @@ from analysis.publish.lineage import UnitInputs, plan_ledgers, unit_inputs
 from analysis.report.review import STAGES, review_quarter
 from analysis.report.site import SITE_JS, build_index, pop_summary, report_name, write_sidecar
 from analysis.store import planner_text
-from analysis.store.warehouse import connect, ensure_schema, fetch_one, holds_sample
+from analysis.store.warehouse import connect, ensure_schema, holds_sample
 
 if TYPE_CHECKING:
     import nbformat
@@ -177,13 +176,10 @@ def file_digest(path: Path) -> str:
 
 
 def reference_version(con) -> str:
-    """Version of the national reference series (every report's accident section shows it)."""
-    try:
-        n, h = fetch_one(con, "SELECT count(*), coalesce(sum(hash(year, indicator, value, unit, source, note)), 0) "
-                              "FROM reference_series")
-    except duckdb.CatalogException:
-        n, h = 0, 0
-    return f"{n}:{h}"
+    """Version of the national figures (every report's accident section shows them)."""
+    from analysis.store.statistics import version
+
+    return version(con)
 
 
 FORMATS = ("docx", "pdf")

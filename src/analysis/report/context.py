@@ -32,7 +32,7 @@ from analysis.report.changes import PUBLISHED, files_since, previous_sidecar, pu
 from analysis.report.narrative import Draft, draft
 from analysis.store import planner_text
 from analysis.store.planner_text import Entry
-from analysis.store.reference import stored_rates
+from analysis.store.statistics import figures, stored_rates
 from analysis.store.warehouse import connect, fetch_one, holds_sample
 
 
@@ -73,6 +73,11 @@ class ReportContext:
     """Who owes which ledger for this quarter (`method.collection.status`)."""
     parent: tuple[str, str] | None = None
     """(unit id, name) of the unit above, if any."""
+    statistics: pd.DataFrame | None = None
+    """The unit's own published figures (the `statistics` ledger), by indicator and year."""
+    accident_rows: int = 0
+    """Rows of the accidents ledger in the unit's subtree: none for a unit assessed on published
+    statistics (a province, the nation), whose accident section shows those instead."""
 
     @classmethod
     def load(cls, plan: str, unit: str, period: str, db: str | Path | None = None,
@@ -91,7 +96,10 @@ class ReportContext:
             tasks = task_table(con, catalog, unit, q)
             accidents = accident_frame(con, q, [unit, *children["unit_id"]])
             report_rates = reporting(con, unit, q, Quarter(q.year, 1))
-            is_sample = holds_sample(con)
+            is_sample = holds_sample(con, unit)
+            stats = figures(con, unit)
+            accident_rows = fetch_one(con, """SELECT count(*) FROM accidents a JOIN org_closure c
+                                              ON c.descendant_id = a.unit_id WHERE c.ancestor_id = ?""", [unit])[0]
             national = stored_rates(con)
             cutoff = data_cutoff(con)
             planner = planner_text.load(con, catalog.plan.id, unit, str(q))
@@ -110,7 +118,7 @@ class ReportContext:
         return cls(catalog, unit, found[0], q, values, card, tasks, accidents, children, child_cards, ranking,
                    report_rates, outliers, missing, bool(is_sample), national, series, found[1], cutoff,
                    planner=planner, previous=previous, files_since=since, collection=owed,
-                   parent=tuple(parent) if parent else None)
+                   parent=tuple(parent) if parent else None, statistics=stats, accident_rows=accident_rows)
 
     def summary(self, kind: str) -> dict:
         """What the report index shows for this report."""

@@ -46,7 +46,7 @@ from analysis.report.model import (
     small,
     strong,
 )
-from analysis.report.sections import TASK_COLUMNS, note, planner_item, task_rows, trend
+from analysis.report.sections import TASK_COLUMNS, has_points, note, planner_item, task_rows, trend
 
 STAGES = {"midterm": "中期评估", "final": "总结评估"}
 GRADE_STATUS = {"ahead": "achieved", "faster": "achieved", "as_expected": "on_track", "behind": "behind",
@@ -429,7 +429,8 @@ def trajectories(ctx: ReportContext) -> Section:
     for a in ctx.card.to_dict("records"):
         series = ctx.indicator_series(a["indicator_id"])
         series = series[(series.index >= str(start)) & (series.index <= str(ctx.quarter))]
-        figs.append(trend(ctx, a, series, f"trajectory-{a['indicator_id']}"))
+        if has_points(ctx, a, series):
+            figs.append(trend(ctx, a, series, f"trajectory-{a['indicator_id']}"))
     return Section(title="全周期走势", anchor="trajectories", where="screen",
                    blocks=[note(f"自{start.label}起各指标的季度走势、序时路径与各阶段目标（★）。"), *figs])
 

@@ -63,6 +63,7 @@ from analysis.report.model import (
 from analysis.report.narrative import Draft
 from analysis.report.site import report_name
 from analysis.store.planner_text import cites_changed
+from analysis.store.statistics import ROUNDED
 
 
 def _section(title: str, anchor: str, blocks: list, where: str = "body", level: int = 2) -> Section:
@@ -255,9 +256,17 @@ def actions(ctx: ReportContext) -> Section:
         for a in card.to_dict("records"):
             series = ctx.indicator_series(a["indicator_id"])
             series = series[(series.index >= first) & (series.index <= str(ctx.quarter))]
-            figs.append(trend(ctx, a, series, f"trend-{a['indicator_id']}"))
+            if has_points(ctx, a, series):
+                figs.append(trend(ctx, a, series, f"trend-{a['indicator_id']}"))
         blocks.append(_section(action.title, f"action-{action.id}", [indicator_table(ctx, card), *figs], level=3))
     return _section(t("report.actions"), "actions", blocks, where="screen")
+
+
+def has_points(ctx: ReportContext, a: dict, series: pd.DataFrame) -> bool:
+    """Whether a trend chart would draw anything: a value in the series or a phase target (an
+    indicator without either — a published figure never published — gets no empty chart)."""
+    ind = ctx.catalog.indicator(a["indicator_id"])
+    return bool(series["value"].notna().any()) or bool(ctx.phase_levels(ind, a["baseline"]))
 
 
 def trend(ctx: ReportContext, a: dict, series: pd.DataFrame, anchor: str) -> Figure:
@@ -268,8 +277,31 @@ def trend(ctx: ReportContext, a: dict, series: pd.DataFrame, anchor: str) -> Fig
                   anchor=anchor)
 
 
+def _published_figures(ctx: ReportContext) -> Section:
+    """A unit without accident ledger rows but with published statistics: those figures, as published."""
+    s = ctx.statistics
+    s = s[s["year"] <= ctx.quarter.year]
+    years = sorted(s["year"].unique())[-2:]
+    s = s[s["year"].isin(years)]
+    rows = [Row(cells=[[r.indicator], [f"{int(r.year)}年" + ("" if pd.isna(r.quarter) else f"1—{int(r.quarter) * 3}月")],
+                       [f"{r.value:,.4f}".rstrip("0").rstrip(".")], [r.measure_unit], [r.source],
+                       ["" if pd.isna(r.note) else r.note]])
+            for r in s.itertuples()]
+    blocks = [note(f"{ctx.unit_name}没有逐起事故台账，按公开发布的统计数字评估；下表为{'、'.join(f'{y}年' for y in years)}"
+                   "公布的数字及其来源，规划目标按其中的指标评估（见上文各指标）。"),
+              Table(columns=[Column(label="指标", kind="long"), Column(label="期间"), Column(label="数值", kind="number"),
+                             Column(label="计量单位"), Column(label="来源", kind="long"), Column(label="备注", kind="long")],
+                    rows=rows, role="statistics", caption="公开统计数据")]
+    national = _national_note(ctx)
+    if national:
+        blocks.append(national)
+    return _section("生产安全事故情况", "accidents", blocks)
+
+
 def accidents(ctx: ReportContext) -> Section:
     """起数、死亡 (年初至今, 同比), the three standard rates with intervals, and a funnel plot."""
+    if ctx.statistics is not None and not ctx.statistics.empty and not ctx.accident_rows:
+        return _published_figures(ctx)
     r = ctx.accident_row
     ytd = f"{ctx.quarter.year}年1—{ctx.quarter.q * 3}月"
     counts = []
@@ -323,7 +355,8 @@ def _national_note(ctx: ReportContext) -> Paragraph | None:
         s = s[s.index <= ctx.quarter.year]
         if len(s):
             year = int(s.index[-1])
-            rough = "，死亡人数为公布的约数" if col == "deaths_per_gdp" and "rounded" in ctx.national.loc[year, "deaths_note"] else ""
+            rough = "，死亡人数为公布的约数" if col == "deaths_per_gdp" and ROUNDED in ctx.national.loc[year, "deaths_note"] \
+                else ""
             parts.append(f"{name} {s.iloc[-1]:.4f} {unit}（{year}年{rough}）")
     return note("全国参照（国家统计局统计公报、应急管理部发布）：" + "；".join(parts) + "。") if parts else None
 

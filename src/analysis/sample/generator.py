@@ -35,6 +35,7 @@ from openpyxl.utils import get_column_letter
 from scipy.special import ndtr
 
 from analysis import config
+from analysis.errors import CatalogError
 from analysis.intake.ledgers import (
     COMPLAINT_CHANNELS,
     COMPLAINT_SUBJECTS,
@@ -1580,7 +1581,14 @@ def _readme(frames: dict[str, pd.DataFrame], seed: int, notes: list[str], lay: L
 
 
 def _load_catalogs(plans_dir: Path) -> list[Catalog]:
-    return [load_plan(p) for p in plan_files(plans_dir).values()]
+    """The catalogs that load; a broken one (`plans check` names its problems) gets no task reports."""
+    found = []
+    for p in plan_files(plans_dir).values():
+        try:
+            found.append(load_plan(p))
+        except CatalogError:
+            continue
+    return found
 
 
 def build_sample(seed: int = config.SAMPLE_SEED, plans_dir: Path = config.PLANS_DIR, scale: str = "district"

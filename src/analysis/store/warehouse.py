@@ -52,9 +52,13 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     return rows[0] if rows else None
 
 
-def holds_sample(con: duckdb.DuckDBPyConnection) -> bool:
-    """The warehouse holds the fictional sample (its root unit is marked SAMPLE_MARK): reports say so."""
-    return fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
+def holds_sample(con: duckdb.DuckDBPyConnection, unit_id: str | None = None) -> bool:
+    """The warehouse holds the fictional sample (its root unit is marked SAMPLE_MARK), or with
+    `unit_id`: the unit belongs to it (the nation's published figures beside it are real): reports say so."""
+    if unit_id is None:
+        return fetch_one(con, "SELECT count(*) FROM org_units WHERE kind = ?", [SAMPLE_MARK])[0] > 0
+    return fetch_one(con, """SELECT count(*) FROM org_closure c JOIN org_units o ON o.unit_id = c.ancestor_id
+                             WHERE c.descendant_id = ? AND o.kind = ?""", [unit_id, SAMPLE_MARK])[0] > 0
 
 
 @contextlib.contextmanager
@@ -253,7 +257,7 @@ def _check_across(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
         ledger, stage = LEDGERS[name], f"staging.{name}"
         keys = ", ".join(ledger.key)
         key_text = "concat_ws('|', " + ", ".join(f"{k}::VARCHAR" for k in ledger.key) + ")"
-        present = " AND ".join(f"{k} IS NOT NULL" for k in ledger.key)
+        present = " AND ".join(f"{k} IS NOT NULL" for k in ledger.key if ledger.column(k).required) or "TRUE"
         _report(con, batches, f"""
             SELECT _batch, _row, {key_text} AS value, NULL AS other FROM {stage} WHERE {present}
             QUALIFY count(*) OVER (PARTITION BY _batch, {keys}) > 1""",
@@ -270,11 +274,14 @@ def _check_across(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
                 continue
             known = [f"SELECT {target_key} AS id FROM {table}" for table, present in
                      ((target, _has_table(con, target)), (f"staging.{target}", target in staged)) if present]
+            named = (f" AND s.{column} NOT IN (SELECT {column} FROM {stage} WHERE {ledger.registers_units} IS NOT NULL "
+                     f"AND {column} IS NOT NULL)"
+                     if ledger.registers_units and (column, target) == ("unit_id", "org_units") else "")
             _report(con, batches, f"""
                 SELECT s._batch, s._row, s.{column} AS value, NULL AS other
                 FROM {stage} s ANTI JOIN ({" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id"}) k
                 ON s.{column} = k.id
-                WHERE s.{column} IS NOT NULL""",
+                WHERE s.{column} IS NOT NULL{named}""",
                     ledger.column(column).header, "reference",
                     lambda _, column=column, title=title: f"在{title}台账中找不到该代码 / unknown {column}")
 
@@ -405,12 +412,28 @@ def _load(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> list[LoadSumm
                  for i, b in enumerate(batches) if not _redelivered(con, b, base + i)]
         if files:
             con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", files)
+        _register_units(con, batches)
         build_org_closure(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return summaries
+
+
+REGISTERED_KIND = "公开统计数据"
+"""org_units.kind of a unit registered by its published statistics (`Ledger.registers_units`)."""
+
+
+def _register_units(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
+    """Units that rows name but the org_units register does not hold yet become top-level units
+    (no parent, level unknown) named as the rows name them, traced to the file that named them."""
+    for ledger in {b.ledger.name: b.ledger for b in batches if b.ledger.registers_units}.values():
+        name = ledger.registers_units
+        con.execute(f"""INSERT INTO org_units (unit_id, name, parent_id, level, kind, _file_id, _row, _row_hash)
+            SELECT unit_id, min({name}), NULL, NULL, ?, min(_file_id), min(_row), hash(unit_id, min({name}))
+            FROM {ledger.name} WHERE {name} IS NOT NULL AND unit_id NOT IN (SELECT unit_id FROM org_units)
+            GROUP BY unit_id""", [REGISTERED_KIND])
 
 
 def _redelivered(con: duckdb.DuckDBPyConnection, b: Batch, file_id: int) -> bool:
@@ -426,7 +449,8 @@ def _merge(con: duckdb.DuckDBPyConnection, ledger: Ledger, batches: list[Batch],
     """Staged rows into the ledger table: new keys inserted, changed rows replaced, unchanged
     rows left alone (with their first provenance)."""
     cols = ", ".join(c.name for c in ledger.columns)
-    key = " AND ".join(f"t.{k} = s.{k}" for k in ledger.key)
+    key = " AND ".join(f"t.{k} = s.{k}" if ledger.column(k).required else f"t.{k} IS NOT DISTINCT FROM s.{k}"
+                       for k in ledger.key)  # an empty key cell (a whole year's figure) matches an empty one
     incoming = f"(SELECT *, hash({cols}) AS _h FROM staging.{ledger.name})"
     ignored, updated = fetch_one(con, f"""
         SELECT count(*) FILTER (WHERE t._row_hash = s._h), count(*) FILTER (WHERE t._row_hash <> s._h)
