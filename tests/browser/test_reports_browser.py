@@ -94,7 +94,9 @@ def test_index_to_a_street_report_up_to_its_district_and_back(district_report, q
     assert page.locator("a.unpublished", has_text="PDF").count() == 1  # no PDF published: no dead link
     page.get_by_role("link", name="报告目录").click()                              # and back
     page.wait_for_load_state("load")
-    assert page.url.endswith("/index.html")
+    assert page.url.endswith(f"/index.html#{PLAN}/SLQ")                          # at the plan and unit left
+    assert page.get_by_role("tab", selected=True).inner_text().startswith("全福街道")
+    assert page.locator("h2", has_text="示例区").count() == 1
     page.locator(".toolbar input").fill("全福")
     assert page.locator('tr[data-unit="SLQ-QF"]').count() == 1
     assert offline_page.blocked == [] and offline_page.errors == []

@@ -498,7 +498,7 @@ def links(ctx: ReportContext, kind: str) -> Paragraph:
             items += [link(label, f"{stem}{ext}"), "　"]
     if ctx.parent:
         items += [link(f"上级：{ctx.parent[1]}", f"../{ctx.parent[0]}/{name}"), "　"]
-    items.append(link("报告目录", "../../index.html"))
+    items.append(link("报告目录", f"../../index.html#{ctx.catalog.plan.id}/{ctx.unit_id}"))  # opens at this unit
     return Paragraph(content=items, role="links")
 
 
