@@ -855,6 +855,9 @@ def _economy(rng: Rng, ent: pd.DataFrame, lay: Layout) -> pd.DataFrame:
         mine = street_of == si
         workers = (emp[mine, None] * active[mine]).sum(axis=0) * 1.35
         workers *= rng.normal(1, .015, len(q_end))
+        # 从业人员 are more than the staff of the enterprises registered so far: a province street whose
+        # first years have one small enterprise would swing 100× (intake rightly refuses that)
+        workers = np.maximum(workers, workers.max() / 20)
         gdp = s.gdp * (1 + s.growth) ** years_in * season[[q.q - 1 for q in quarters]]
         gdp *= rng.normal(1, .02, len(q_end))
         pop = s.population * (1 + (.008 if s.level == "街道" else -.003)) ** years_in
