@@ -82,6 +82,18 @@ def _grade_badge(key: str) -> Span:
     return Span(text=group("grade")[key], style="badge", status=GRADE_STATUS[key])
 
 
+def tally(grades, stage: str) -> dict[str, int]:
+    """How many of each grade, in the stage's grade order (grades that occur only)."""
+    counts = pd.Series(list(grades), dtype=object).value_counts()
+    return {g: int(counts[g]) for g in GRADE_ORDER[stage] if counts.get(g)}
+
+
+def tally_text(counts: dict[str, int]) -> str:
+    """完成3项，基本完成1项: a tally in words."""
+    names = group("grade")
+    return "，".join(f"{names[g]}{n}项" for g, n in counts.items())
+
+
 # --- every year of a 逐年 target ---------------------------------------------------------------
 
 def yearly(ctx: ReportContext, ind) -> list[tuple[int, float]]:
@@ -150,8 +162,7 @@ def target_grade(ctx: ReportContext, a: dict, stage: str) -> tuple[str, list[int
 
 def targets(ctx: ReportContext, stage: str) -> Section:
     """Per target: baseline, the value at the review date, the plan's target, the grade and what it means."""
-    rows = []
-    counts: dict[str, int] = {}
+    rows, grades = [], []
     for a in ctx.card.to_dict("records"):
         ind = ctx.catalog.indicator(a["indicator_id"])
         g, missed = target_grade(ctx, a, stage)
@@ -170,12 +181,11 @@ def targets(ctx: ReportContext, stage: str) -> Section:
             explain = f"完成率{done}" if a["completion_basis"] == "ratio" else done
         else:
             explain = pace_rest(ctx, a) or completion_text(a)
-        counts[g] = counts.get(g, 0) + 1
+        grades.append(g)
         rows.append(Row(cells=[name, [base], goal, [fmt_value(a["value"], a["decimals"], a["unit"])],
                                [_grade_badge(g)], [explain]],
                         attrs={"data-indicator": a["indicator_id"], "data-grade": g}))
-    names = group("grade")
-    summary = "，".join(f"{names[g]}{counts[g]}项" for g in GRADE_ORDER[stage] if counts.get(g))
+    summary = tally_text(tally(grades, stage))
     table = Table(columns=[Column(label="指标", kind="long"), Column(label="基期值", kind="number"),
                            Column(label="规划目标"), Column(label=f"{ctx.quarter.label}末", kind="number"),
                            Column(label="评价", kind="status"), Column(label="说明", kind="long")],
@@ -223,8 +233,8 @@ def tasks_progress(ctx: ReportContext, stage: str) -> tuple[Section, pd.DataFram
         return Section(title="重点任务进展", anchor="tasks", blocks=[note("本规划未列出带时限的任务。")]), ctx.tasks
     tasks = ctx.tasks.assign(grade=[task_grade(r, stage) for r in ctx.tasks.to_dict("records")])
     names = group("grade")
-    total = tasks["grade"].value_counts()
-    shown = [g for g in GRADE_ORDER[stage] if total.get(g)]  # the summary's grades, in the same order
+    total = tally(tasks["grade"], stage)
+    shown = list(total)  # the summary's grades, in the same order
     rows = []
     for action in ctx.catalog.plan.actions:
         mine = tasks[tasks["action"] == action.id]
@@ -233,7 +243,7 @@ def tasks_progress(ctx: ReportContext, stage: str) -> tuple[Section, pd.DataFram
         n = mine["grade"].value_counts()
         rows.append(Row(cells=[[action.title], [str(len(mine))], *[[str(int(n.get(g, 0)))] for g in shown],
                                [str(int((mine["state"] == "overdue").sum()))]]))
-    summary = "，".join(f"{names[g]}{int(total[g])}项" for g in shown)
+    summary = tally_text(total)
     open_ = tasks[~tasks["grade"].isin(["done"])]
     blocks = [note(f"{len(tasks)}项重点任务：{summary}。" + ("规划未写明时限的任务按规划期末计。" if tasks["undated"].any() else "")),
               Table(columns=[Column(label="行动", kind="long"), *[Column(label=x, kind="number") for x in
@@ -248,10 +258,7 @@ def projects(ctx: ReportContext, stage: str) -> Section | None:
     mine = ctx.tasks[ctx.tasks["action"].isin(chapters)] if chapters and not ctx.tasks.empty else ctx.tasks.iloc[0:0]
     if mine.empty:
         return None
-    grades = [task_grade(r, stage) for r in mine.to_dict("records")]
-    names = group("grade")
-    counts = pd.Series(grades).value_counts()
-    summary = "，".join(f"{names[g]}{int(counts[g])}项" for g in GRADE_ORDER[stage] if counts.get(g))
+    summary = tally_text(tally([task_grade(r, stage) for r in mine.to_dict("records")], stage))
     return Section(title="重大工程项目进展", anchor="projects", blocks=[
         note(f"规划列出的{len(mine)}项重点工程：{summary}。"),
         Table(columns=TASK_COLUMNS, rows=task_rows(ctx, mine), role="tasks", caption="重点工程项目进展")])
@@ -328,8 +335,7 @@ def findings(ctx: ReportContext, stage: str) -> list[Section]:
 
 def grade_counts(ctx: ReportContext, stage: str) -> dict[str, int]:
     """How many targets got each grade, in the stage's grade order."""
-    counts = pd.Series([target_grade(ctx, a, stage)[0] for a in ctx.card.to_dict("records")]).value_counts()
-    return {g: int(counts[g]) for g in GRADE_ORDER[stage] if counts.get(g)}
+    return tally([target_grade(ctx, a, stage)[0] for a in ctx.card.to_dict("records")], stage)
 
 
 def header(ctx: ReportContext, stage: str, title: str, subtitle: str) -> Header:
@@ -341,10 +347,8 @@ def header(ctx: ReportContext, stage: str, title: str, subtitle: str) -> Header:
 
 
 def review_summary(ctx: ReportContext, stage: str) -> Section:
-    names = group("grade")
     counts = grade_counts(ctx, stage)
-    parts = "，".join(f"{names[g]}{n}项" for g, n in counts.items())
-    lines = [f"规划确定的{sum(counts.values())}项量化目标中，{parts}。"]
+    lines = [f"规划确定的{sum(counts.values())}项量化目标中，{tally_text(counts)}。"]
     if not ctx.tasks.empty:
         done = int(ctx.tasks["state"].isin(["done_on_time", "done_late"]).sum())
         lines.append(f"{len(ctx.tasks)}项重点任务已完成{done}项，逾期未完成{int((ctx.tasks['state'] == 'overdue').sum())}项。")
