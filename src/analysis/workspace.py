@@ -16,7 +16,6 @@ ANALYSIS_WORKSPACE) read and write there (`config.use_workspace`).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tempfile
 import zipfile
@@ -27,6 +26,7 @@ import yaml
 
 from analysis import config
 from analysis.errors import AnalysisError
+from analysis.intake.readers import sha256_of
 from analysis.plans.catalog import load_plan, plan_files
 from analysis.plans.needs import needs
 from analysis.plans.periods import Quarter
@@ -188,14 +188,6 @@ def init(folder: Path, seed_id: str, unit_name: str | None = None, unit_id: str 
             "plan_id": plan_id, "period": str(q)}
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def archive(folder: Path, period: str, force: bool = False) -> tuple[Path, list[tuple[str, str]]]:
     """archive/<period>.zip: the period's deliveries (raw/<period>/), returned copies, every report
     of the period (HTML, Word, Excel, notebook), the catalogs as they stood, and 清单.csv with
@@ -212,7 +204,7 @@ def archive(folder: Path, period: str, force: bool = False) -> tuple[Path, list[
     files += sorted((folder / "plans").glob("*.yaml"))
     if not any(p.is_relative_to(reports) for p in files):
         raise WorkspaceError(f"reports/ 中还没有 {q.label}的报告：请先生成季度评估再归档 / no report of {q} yet")
-    listing = [(p.relative_to(folder).as_posix(), _sha256(p)) for p in files]
+    listing = [(p.relative_to(folder).as_posix(), sha256_of(p)) for p in files]
     out.parent.mkdir(exist_ok=True)
     tmp = out.with_suffix(".zip.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
