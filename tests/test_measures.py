@@ -10,7 +10,7 @@ import pytest
 
 from analysis.method.measures import compute_measures
 from analysis.method.progress import indicator_frame
-from analysis.method.quality import zscores
+from analysis.method.quality import cross_section_outliers, zscores
 from analysis.method.ranking import composite, funnel_limits
 from analysis.plans.catalog import Catalog
 from analysis.store.warehouse import build_org_closure, ensure_schema
@@ -166,3 +166,14 @@ def test_outliers_by_modified_z():
     z = zscores(pd.Series([10, 11, 10, 12, 11, 10, 60.0], index=list("abcdefg")))
     assert z["outlier"].tolist() == [False] * 6 + [True]
     assert z.loc["g", "modified_z"] == pytest.approx(0.6745 * (60 - 11) / 1)
+
+
+def test_outliers_are_found_within_each_indicator():
+    """A value ordinary for one indicator is not an outlier because another indicator's values are
+    small; indicators with fewer than four values are not judged."""
+    values = {"a": [10, 11, 10, 12, 11, 10, 60.0], "b": [60, 61, 59, 60, 62, 61, 60.0], "c": [1, 2, 99.0]}
+    cards = pd.DataFrame([{"indicator_id": ind, "name": f"指标{ind}", "unit_id": f"U{i}", "unit_name": f"单位{i}",
+                           "value": v} for ind, vs in values.items() for i, v in enumerate(vs)])
+    found = cross_section_outliers(cards)
+    assert found[["indicator_id", "unit_id"]].values.tolist() == [["a", "U6"]]
+    assert found["median"].tolist() == [11]

@@ -4,16 +4,10 @@ denominators — shown in every report, never silently imputed."""
 
 from __future__ import annotations
 
-from datetime import date
-
-import duckdb
-import numpy as np
 import pandas as pd
 
 from analysis.intake.ledgers import LEDGERS
-from analysis.method import collection
 from analysis.plans.catalog import Catalog
-from analysis.plans.periods import Quarter
 
 Z_LIMIT = 3.0
 MODIFIED_Z_LIMIT = 3.5
@@ -22,40 +16,43 @@ ON_TIME_DAYS = LEDGERS["economy"].due_days
 ends (the ledger's declared due days; `collection` applies each ledger's own)."""
 
 
-def zscores(values: pd.Series) -> pd.DataFrame:
-    """z = (x − mean)/sd and modified z = 0.6745·(x − median)/MAD (Iglewicz & Hoaglin)."""
+def zscores(values: pd.Series, by: pd.Series | None = None) -> pd.DataFrame:
+    """z = (x − mean)/sd and modified z = 0.6745·(x − median)/MAD (Iglewicz & Hoaglin), within
+    each group of `by` (one group when None); NaN where sd or MAD is zero."""
     x = values.astype(float)
-    sd = x.std(ddof=1)
-    mad = (x - x.median()).abs().median()
-    z = (x - x.mean()) / sd if sd and not np.isnan(sd) else x * np.nan
-    mz = 0.6745 * (x - x.median()) / mad if mad and not np.isnan(mad) else x * np.nan
-    out = pd.DataFrame({"value": x, "z": z, "modified_z": mz})
+    by = pd.Series(0, index=x.index) if by is None else by
+    grp = x.groupby(by, sort=False)
+    med, sd = grp.transform("median"), grp.transform("std")
+    mad = (x - med).abs().groupby(by, sort=False).transform("median")
+    z = ((x - grp.transform("mean")) / sd).where(sd > 0)
+    mz = (0.6745 * (x - med) / mad).where(mad > 0)
+    out = pd.DataFrame({"value": x, "z": z, "modified_z": mz, "median": med})
     out["outlier"] = (out["z"].abs() > Z_LIMIT) | (out["modified_z"].abs() > MODIFIED_Z_LIMIT)
     return out
 
 
 def cross_section_outliers(cards: pd.DataFrame) -> pd.DataFrame:
-    """Per indicator, subordinate units whose value stands out from their peers this quarter."""
-    rows = []
-    for ind, g in cards.groupby("indicator_id", sort=False):
-        g = g[g["value"].notna()]
-        if len(g) < 4:
-            continue
-        z = zscores(g.set_index("unit_id")["value"])
-        for unit_id, r in z[z["outlier"]].iterrows():
-            name = g.loc[g["unit_id"] == unit_id, "unit_name"].iloc[0]
-            rows.append({"indicator_id": ind, "name": g["name"].iloc[0], "unit_id": unit_id, "unit_name": name,
-                         "value": r["value"], "median": g["value"].median(), "z": r["z"],
-                         "modified_z": r["modified_z"]})
-    return pd.DataFrame(rows)
+    """Per indicator with at least four values, subordinate units whose value stands out from
+    their peers this quarter."""
+    g = cards[cards["value"].notna()]
+    g = g[g.groupby("indicator_id", sort=False)["value"].transform("size") >= 4]
+    cols = ["indicator_id", "name", "unit_id", "unit_name", "value", "median", "z", "modified_z"]
+    if g.empty:
+        return pd.DataFrame(columns=cols)
+    z = zscores(g["value"], g["indicator_id"])
+    found = pd.concat([g[["indicator_id", "name", "unit_id", "unit_name"]], z], axis=1)[z["outlier"]]
+    order = {ind: i for i, ind in enumerate(g["indicator_id"].unique())}
+    return found.sort_values("indicator_id", key=lambda s: s.map(order), kind="stable")[cols].reset_index(drop=True)
 
 
-def reporting(con: duckdb.DuckDBPyConnection, unit_id: str, q: Quarter, since: Quarter) -> pd.DataFrame:
-    """Economy reports of the street/town units at or under `unit_id`, quarter by quarter from
-    `since` to `q`: expected, received, on time (submitted within ON_TIME_DAYS; the submission
-    date is the row's 报送日期, else the load time of the file that delivered it) — per unit.
-    The economy ledger's view of `collection.status`, which does the same for every periodic ledger."""
-    grid = collection.status(con, unit_id, q, since, ledgers=["economy"], today=date.max)
+def reporting(grid: pd.DataFrame) -> pd.DataFrame:
+    """Economy reports of the street/town units in a `collection.status` grid, per unit: expected,
+    received, on time (submitted within the ledger's due days; the submission date is the row's
+    报送日期, else the load time of the file that delivered it) and the two rates. The economy
+    ledger's view of the grid, which holds every periodic ledger; the report passes the grid it
+    already read for its 报送情况 (from the first quarter of the year to the quarter assessed).
+    Counts do not depend on the grid's `today`: a received report's lateness is its own."""
+    grid = grid[grid["ledger"] == "economy"]
     cols = ["unit_id", "unit_name", "expected", "received", "on_time"]
     out = (grid.groupby(["unit_id", "unit_name"], sort=True)
            .agg(expected=("status", "size"), received=("received", "sum"), on_time=("on_time", "sum"))

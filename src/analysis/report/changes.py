@@ -76,7 +76,7 @@ def compare(ctx, before: dict) -> dict:
     """The differences between the last published report (`before`: its sidecar) and this one."""
     was = before[PUBLISHED]
     prev_q = Quarter.parse(before["period"])
-    card = {a["indicator_id"]: a for a in ctx.card.to_dict("records")}
+    card = ctx.indicator_rows
     worse, better, moved, restated = [], [], [], []
     for iid, then in was["indicators"].items():
         now = card.get(iid)
@@ -106,7 +106,7 @@ def compare(ctx, before: dict) -> dict:
 
 def follow_up(ctx, before: dict) -> list[dict]:
     """Last quarter's proposals with what has happened since to their subject."""
-    card = {a["indicator_id"]: a for a in ctx.card.to_dict("records")}
+    card = ctx.indicator_rows
     was = before[PUBLISHED]
     out = []
     for action in was["actions"]:

@@ -95,7 +95,6 @@ class ReportContext:
             values = measure_values(con, catalog, [unit, *children["unit_id"]])
             tasks = task_table(con, catalog, unit, q)
             accidents = accident_frame(con, q, [unit, *children["unit_id"]])
-            report_rates = reporting(con, unit, q, Quarter(q.year, 1))
             is_sample = holds_sample(con, unit)
             stats = figures(con, unit)
             accident_rows = fetch_one(con, """SELECT count(*) FROM accidents a JOIN org_closure c
@@ -105,7 +104,7 @@ class ReportContext:
             planner = planner_text.load(con, catalog.plan.id, unit, str(q))
             previous = previous_sidecar(reports, catalog.plan.id, unit, q)
             since = files_since(con, unit, previous)
-            owed = collection.status(con, unit, q)
+            grid = collection.status(con, unit, q, Quarter(q.year, 1))  # the year so far: economy rates
             parent = fetch_one(con, "SELECT unit_id, name FROM org_units WHERE unit_id = ?", [found[2]]) \
                 if found[2] else None
         series = unit_series(catalog, values[values["unit_id"] == unit]).get(unit, {})
@@ -115,8 +114,9 @@ class ReportContext:
         outliers = cross_section_outliers(child_cards) if not child_cards.empty else pd.DataFrame()
         own = card.assign(unit_id=unit, unit_name=found[0])
         missing = missing_denominators(pd.concat([own, child_cards], ignore_index=True), catalog, unit)
+        owed = grid[grid["period_end"] == q.end].reset_index(drop=True)
         return cls(catalog, unit, found[0], q, values, card, tasks, accidents, children, child_cards, ranking,
-                   report_rates, outliers, missing, bool(is_sample), national, series, found[1], cutoff,
+                   reporting(grid), outliers, missing, bool(is_sample), national, series, found[1], cutoff,
                    planner=planner, previous=previous, files_since=since, collection=owed,
                    parent=tuple(parent) if parent else None, statistics=stats, accident_rows=accident_rows)
 
@@ -149,6 +149,16 @@ class ReportContext:
 
     def phase_levels(self, ind, baseline: float | None) -> list:
         return phase_levels(ind, baseline)
+
+    @cached_property
+    def indicator_rows(self) -> dict[str, dict]:
+        """The scorecard as one dict per indicator, by id: converted once, since pandas' row
+        conversion in each section cost more than the sections' own work. Read-only."""
+        return {a["indicator_id"]: a for a in self.card.to_dict("records")}
+
+    def rows_of(self, card: pd.DataFrame) -> list[dict]:
+        """The rows of a slice of the scorecard (one action's, the headline indicators …), in its order."""
+        return [self.indicator_rows[i] for i in card["indicator_id"]]
 
     @property
     def accident_row(self) -> dict:

@@ -163,7 +163,7 @@ def target_grade(ctx: ReportContext, a: dict, stage: str) -> tuple[str, list[int
 def targets(ctx: ReportContext, stage: str) -> Section:
     """Per target: baseline, the value at the review date, the plan's target, the grade and what it means."""
     rows, grades = [], []
-    for a in ctx.card.to_dict("records"):
+    for a in ctx.indicator_rows.values():
         ind = ctx.catalog.indicator(a["indicator_id"])
         g, missed = target_grade(ctx, a, stage)
         phase, level = _final_phase(ind, a["baseline"])
@@ -280,7 +280,7 @@ def review_findings(ctx: ReportContext, stage: str) -> tuple[list[tuple[str, str
     and for each what to do — by the plan's end at mid-term, in the next plan at the end."""
     problems, actions = [], []
     order = {"not_done": 0, "behind": 1, "nearly_done": 2}
-    lagging = [(a, target_grade(ctx, a, stage)[0]) for a in ctx.card.to_dict("records")]
+    lagging = [(a, target_grade(ctx, a, stage)[0]) for a in ctx.indicator_rows.values()]
     lagging = sorted([(a, g) for a, g in lagging if g in order], key=lambda x: (order[x[1]], -(x[0]["overdue_days"] or 0)))
     for a, g in lagging:
         ind = ctx.catalog.indicator(a["indicator_id"])
@@ -335,7 +335,7 @@ def findings(ctx: ReportContext, stage: str) -> list[Section]:
 
 def grade_counts(ctx: ReportContext, stage: str) -> dict[str, int]:
     """How many targets got each grade, in the stage's grade order."""
-    return tally([target_grade(ctx, a, stage)[0] for a in ctx.card.to_dict("records")], stage)
+    return tally([target_grade(ctx, a, stage)[0] for a in ctx.indicator_rows.values()], stage)
 
 
 def header(ctx: ReportContext, stage: str, title: str, subtitle: str) -> Header:
@@ -430,7 +430,7 @@ def trajectories(ctx: ReportContext) -> Section:
     start = Quarter(ctx.catalog.plan.baseline_year, 1) if ctx.catalog.plan.baseline_year else \
         Quarter.of(ctx.catalog.plan.period.start).shift(-4)
     figs: list = []
-    for a in ctx.card.to_dict("records"):
+    for a in ctx.indicator_rows.values():
         series = ctx.indicator_series(a["indicator_id"])
         series = series[(series.index >= str(start)) & (series.index <= str(ctx.quarter))]
         if has_points(ctx, a, series):

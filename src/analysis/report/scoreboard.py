@@ -144,7 +144,7 @@ def write_scoreboard(ctx: ReportContext, path: str | Path) -> Path:
     used: set[str] = set()
     overview = wb.active
     overview.title = _sheet_name(NOTES_SHEET, used)
-    records = ctx.card.to_dict("records")  # once: pandas' row conversion costs more than writing the cells
+    records = list(ctx.indicator_rows.values())
     _setup(overview, INDICATOR_COLUMNS)
     _indicator_rows(ctx, overview, records)
     for action in ctx.catalog.plan.actions:

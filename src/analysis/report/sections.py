@@ -168,7 +168,7 @@ def indicator_row(ctx: ReportContext, a: dict) -> Row:
 
 
 def indicator_table(ctx: ReportContext, card: pd.DataFrame, caption: str | None = None) -> Table:
-    return Table(columns=INDICATOR_COLUMNS, rows=[indicator_row(ctx, a) for a in card.to_dict("records")],
+    return Table(columns=INDICATOR_COLUMNS, rows=[indicator_row(ctx, a) for a in ctx.rows_of(card)],
                  role="scorecard", caption=caption)
 
 
@@ -179,7 +179,7 @@ def grouped_indicator_table(ctx: ReportContext) -> Table:
         card = ctx.card[ctx.card["action"] == action.id]
         if len(card):
             rows.append(Row(cells=[[action.title]], status="group"))
-            rows += [indicator_row(ctx, a) for a in card.to_dict("records")]
+            rows += [indicator_row(ctx, a) for a in ctx.rows_of(card)]
     return Table(columns=INDICATOR_COLUMNS, rows=rows, role="scorecard", caption="指标完成情况表")
 
 
@@ -253,7 +253,7 @@ def actions(ctx: ReportContext) -> Section:
         if card.empty:
             continue
         figs = []
-        for a in card.to_dict("records"):
+        for a in ctx.rows_of(card):
             series = ctx.indicator_series(a["indicator_id"])
             series = series[(series.index >= first) & (series.index <= str(ctx.quarter))]
             if has_points(ctx, a, series):
