@@ -36,7 +36,7 @@ def phases(cat: Catalog, indicator_id: str) -> list[tuple[date, float | None]]:
 @pytest.mark.parametrize("path", ALL_PLANS, ids=lambda p: p.name)
 def test_every_plan_loads(path: Path):
     cat = get_plan(path.stem)  # also checks plan.id == file name
-    assert cat.indicators, f"{path.name}: no indicators"
+    assert cat.indicators or cat.tasks, f"{path.name}: neither indicators nor tasks"
 
 
 def test_quanfu_is_listed():
@@ -345,7 +345,7 @@ def test_missing_catalog_file():
 
 SEEDS_DIR = Path(config.ROOT).parent / "shared" / "seeds"
 EXPECTED_PLANS = {"quanfu_2024_2026", "wanzhang_industry_2024_2026", "licheng_14th_fyp",
-                  "shanting_2024_2026", "national_2024_2026", "tianjin_street_2024_2026"}
+                  "shanting_2024_2026", "national_2024_2026", "tianjin_street_2024_2026", "kejingxin_2024_2026"}
 
 
 def _joined(text: str) -> str:
@@ -377,7 +377,8 @@ def test_sources_verbatim_in_seed(catalog: Catalog):
 def test_catalog_conventions(catalog: Catalog):
     plan = catalog.plan
     assert plan.actions[0].id == "A0" and plan.actions[0].title.startswith("主要目标"), plan.id
-    assert 6 <= sum(i.headline for i in catalog.indicators) <= 8, plan.id
+    # six to eight headline indicators; a plan with fewer quantitative targets (篇四 has three) headlines them all
+    assert min(6, len(catalog.indicators)) <= sum(i.headline for i in catalog.indicators) <= 8, plan.id
     assert [t.id for t in catalog.tasks] == [f"T{i:02d}" for i in range(1, len(catalog.tasks) + 1)]
     for t in catalog.tasks:
         assert plan.period.start <= t.deadline <= plan.period.end, (plan.id, t.id)

@@ -88,7 +88,7 @@ def _context(text: str):
                            "responsible": text, "deadline": None, "kind": "milestone", "state": "overdue",
                            "days_overdue": 3, "completed_on": None, "note": text}])
     planner = {k: Entry("p", "u", "2025Q3", k, text) for k in (f"note.{text}", f"progress.{text}", "problems.x")}
-    return SimpleNamespace(card=pd.DataFrame([row]), tasks=tasks, catalog=catalog, unit_name=text, unit_id="SLQ-QF",
+    return SimpleNamespace(card=pd.DataFrame([row]), indicator_rows={row["indicator_id"]: row}, tasks=tasks, catalog=catalog, unit_name=text, unit_id="SLQ-QF",
                            quarter=SimpleNamespace(label="2025年第三季度", __str__=lambda self: "2025Q3"),
                            is_sample=True, planner=planner, draft=Draft(problems=[("problems.x", text)]))
 

@@ -50,7 +50,7 @@ def sweep(warehouse):
 
 
 def test_the_sweep_covers_every_plan_unit_and_quarter(sweep):
-    assert {c.plan.id for c, *_ in sweep} == set(plan_files())
+    assert {c.plan.id for c, *_ in sweep} == {p for p in plan_files() if get_plan(p).indicators}
     assert len({u for _, u, *_ in sweep}) > 80 and len(sweep) > 90_000
 
 

@@ -173,8 +173,11 @@ class Display:
         return {"text/html": render(self.block), MIME_TYPE: to_json(self.block)}
 
 
-def show(block: BaseModel) -> None:
-    """Display a block in the running notebook (both representations)."""
+def show(block: BaseModel | None) -> None:
+    """Display a block in the running notebook (both representations); nothing for None (a part
+    this report does not have, e.g. the indicator table of a plan without indicators)."""
+    if block is None:
+        return
     from IPython.display import display
 
     display(Display(block))

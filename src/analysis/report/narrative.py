@@ -96,8 +96,11 @@ def draft(card: pd.DataFrame, tasks: pd.DataFrame, ranking: pd.DataFrame | None 
     total = len(rows)
     by = {s: [a for a in rows if a["status"] == s] for s in group("status")}
     counts = "，".join(f"{group('status')[s]}{len(by[s])}项" for s in group("status") if by[s])
-    tp = f"，规划序时进度{fmt_pct(time_progress, 1)}" if time_progress is not None else ""
-    d.summary.append(("summary.indicators", f"纳入评估的{total}项量化指标中，{counts}{tp}。"))
+    tp = f"规划序时进度{fmt_pct(time_progress, 1)}" if time_progress is not None else ""
+    if total:
+        d.summary.append(("summary.indicators", f"纳入评估的{total}项量化指标中，{counts}" + (f"，{tp}" if tp else "") + "。"))
+    else:  # a plan of tasks only (the 教育系统 plan sets no figure)
+        d.summary.append(("summary.indicators", "本规划未设量化指标，按重点任务评估" + (f"；{tp}" if tp else "") + "。"))
     if not tasks.empty:
         states = tasks["state"].value_counts()
         names = group("task_state")

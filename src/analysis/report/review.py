@@ -162,6 +162,8 @@ def target_grade(ctx: ReportContext, a: dict, stage: str) -> tuple[str, list[int
 
 def targets(ctx: ReportContext, stage: str) -> Section:
     """Per target: baseline, the value at the review date, the plan's target, the grade and what it means."""
+    if ctx.card.empty:
+        return Section(title="主要目标指标进展", anchor="targets", blocks=[note(sections.NO_INDICATORS)])
     rows, grades = [], []
     for a in ctx.indicator_rows.values():
         ind = ctx.catalog.indicator(a["indicator_id"])
@@ -348,7 +350,7 @@ def header(ctx: ReportContext, stage: str, title: str, subtitle: str) -> Header:
 
 def review_summary(ctx: ReportContext, stage: str) -> Section:
     counts = grade_counts(ctx, stage)
-    lines = [f"规划确定的{sum(counts.values())}项量化目标中，{tally_text(counts)}。"]
+    lines = [f"规划确定的{sum(counts.values())}项量化目标中，{tally_text(counts)}。" if counts else sections.NO_INDICATORS]
     if not ctx.tasks.empty:
         done = int(ctx.tasks["state"].isin(["done_on_time", "done_late"]).sum())
         lines.append(f"{len(ctx.tasks)}项重点任务已完成{done}项，逾期未完成{int((ctx.tasks['state'] == 'overdue').sum())}项。")
@@ -405,6 +407,9 @@ VERDICTS = {"met": ("已实现", "achieved"), "missed": ("未实现", "missed"),
 
 
 def phase_targets(ctx: ReportContext, phases: pd.DataFrame) -> Section:
+    if phases.empty:  # a plan without indicators has no phase targets
+        return Section(title="分阶段目标完成情况", anchor="phases", where="appendix",
+                       blocks=[note("本规划未设量化指标，没有分阶段目标。")])
     counts = phases["verdict"].value_counts()
     summary = "，".join(f"{VERDICTS[v][0]} {int(counts[v])} 项" for v in VERDICTS if counts.get(v))
     rows = []
@@ -435,8 +440,8 @@ def trajectories(ctx: ReportContext) -> Section:
         series = series[(series.index >= str(start)) & (series.index <= str(ctx.quarter))]
         if has_points(ctx, a, series):
             figs.append(trend(ctx, a, series, f"trajectory-{a['indicator_id']}"))
-    return Section(title="全周期走势", anchor="trajectories", where="screen",
-                   blocks=[note(f"自{start.label}起各指标的季度走势、序时路径与各阶段目标（★）。"), *figs])
+    lead = f"自{start.label}起各指标的季度走势、序时路径与各阶段目标（★）。" if figs else "没有可绘制走势的指标。"
+    return Section(title="全周期走势", anchor="trajectories", where="screen", blocks=[note(lead), *figs])
 
 
 REVIEW_CONTENTS = (("summary", "总体判断"), ("targets", "主要目标指标进展"), ("yearly", "逐年目标"),

@@ -191,7 +191,12 @@ def summary(ctx: ReportContext, d: Draft | None = None) -> Section:
     return _section("总体判断", "summary", [Paragraph(content=[s]) for _, s in d.summary])
 
 
+NO_INDICATORS = "本规划未设量化指标，按重点任务评估（见“重点任务进展”）。"
+
+
 def scorecard(ctx: ReportContext, headline_only: bool = True) -> Section:
+    if ctx.card.empty:
+        return _section(t("report.scorecard"), "scorecard", [note(NO_INDICATORS)], where="screen")
     if headline_only and ctx.card["headline"].any():
         card, text = ctx.card[ctx.card["headline"]], "核心指标为规划目录中标注的重点指标；全部指标见“分行动指标进展”。"
     else:
@@ -199,11 +204,16 @@ def scorecard(ctx: ReportContext, headline_only: bool = True) -> Section:
     return _section(t("report.scorecard"), "scorecard", [note(text), indicator_table(ctx, card)], where="screen")
 
 
-def indicator_appendix(ctx: ReportContext) -> Section:
+def indicator_appendix(ctx: ReportContext) -> Section | None:
+    """附表 指标完成情况表 of Word and print; none for a plan without indicators."""
+    if ctx.card.empty:
+        return None
     return _section("指标完成情况表", "indicator-table", [grouped_indicator_table(ctx)], where="print_appendix")
 
 
 def progress_chart(ctx: ReportContext) -> Section:
+    if ctx.card.empty:
+        return _section(t("report.time_vs_task"), "progress", [note(NO_INDICATORS)])
     fig = charts.progress_bars(ctx.card, ctx.quarter.end)
     caption = "各指标任务进度与阶段序时进度"
     svg = charts.figure_svg(fig)

@@ -1354,7 +1354,7 @@ def _recognitions(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
 
 def _gov_activities(rng: Rng, lay: Layout) -> pd.DataFrame:
     """The district's monthly dispatch notices, quarterly risk consultations and yearly consistency
-    reviews (from 2024); yearly action plans, quarterly progress hearings and plan-revision
+    reviews (from 2024); the streets' and towns' monthly dispatch notices (from April 2024); yearly action plans, quarterly progress hearings and plan-revision
     trainings of district and streets/towns (the laggard town skipped its 2025 plan)."""
     rows = []
     one = np.array([_START]), np.array([_END])
@@ -1381,6 +1381,15 @@ def _gov_activities(rng: Rng, lay: Layout) -> pd.DataFrame:
                     rows.append((unit, day, "听取治本攻坚进展汇报"))
             if rng.random() < (.5 if lagging else .9):
                 rows.append((unit, _day(f"{y}-04-01") + int(rng.integers(0, 150)), "企业应急预案编修培训"))
+    # each street's and town's own monthly 调度通报 of its major hazards from April 2024 (the street
+    # plans: 2024年3月底前健全数据库运行管理机制，每月调度查改情况), a laggard missing some months; drawn
+    # from a generator of its own, so the rows above are those of earlier samples
+    own = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    for unit in lay.street_ids:
+        keep = .8 if lay.diligence(unit) < -.1 else .97
+        for y, m in ((y, m) for y in range(2024, 2027) for m in range(1, 13) if (y, m) >= (2024, 4)):
+            if own.random() < keep:
+                rows.append((unit, _day(f"{y}-{m:02d}-01") + int(own.integers(0, 20)), "调度通报"))
     g = pd.DataFrame(rows, columns=["unit", "day", "kind"])
     g = g[g["day"] <= _END].sort_values(["unit", "day", "kind"], kind="stable", ignore_index=True)
     year = _year(g["day"].to_numpy())
