@@ -312,6 +312,17 @@ def test_plans_check_lists_every_problem_at_once():
     assert "✔" in out and "quanfu_2024_2026.yaml" in out  # the good file after the bad one is still checked
 
 
+def test_plans_check_takes_a_plan_id_as_plans_needs_does():
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    result = CliRunner().invoke(app, ["plans", "check", "jiaoyu_2024_2026", "no_such_plan"], terminal_width=250)
+    assert result.exit_code == 1  # the unknown one
+    assert "✔" in result.output and "jiaoyu_2024_2026.yaml: 0 项指标, 11 项任务" in result.output
+    assert "找不到计划目录文件 / plan catalog not found: no_such_plan" in result.output
+
+
 @pytest.mark.parametrize("bad", ["gbk_encoded.yaml", "impossible_day.yaml", "invalid_yaml.yaml"])
 def test_one_bad_file_never_stops_plans_list_or_other_plans(bad, tmp_path, monkeypatch):
     import shutil

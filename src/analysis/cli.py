@@ -335,13 +335,15 @@ def plans_needs(plan: Annotated[str, typer.Argument(help="规划 id，见 plans 
 
 @plans_app.command("check")
 def plans_check(files: Annotated[list[Path] | None, typer.Argument(
-        help="规划目录 YAML 文件（默认 params/plans 中的全部）")] = None) -> None:
+        help="规划目录 YAML 文件或规划 id（默认 params/plans 中的全部）")] = None) -> None:
     """校验规划目录文件，一次列出每个文件的全部问题（字段、引用、日期、编码、SQL） / validate catalogs, every problem at once."""
     from analysis.method.measures import check_sql
     from analysis.plans.catalog import load_plan, plan_files
 
+    known = plan_files()
     bad = 0
-    for f in files or list(plan_files().values()):
+    # a plan id names its file in the plans folder, as for `plans needs ID`
+    for f in [known.get(str(f), f) if not f.exists() else f for f in files] if files else list(known.values()):
         try:
             c = load_plan(f)
             problems = [f"  - {f.name}: {p}" for p in check_sql(c)]
