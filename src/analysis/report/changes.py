@@ -24,15 +24,16 @@ PUBLISHED = "published"
 """Sidecar key of what a report published."""
 
 
-def published(card, tasks, draft, unit_name: str, ranking=None) -> dict:
-    """What this report shows that the next one compares against."""
+def published(rows: list[dict], tasks, draft, unit_name: str, ranking=None) -> dict:
+    """What this report shows that the next one compares against; `rows`: the scorecard, one
+    dict per indicator (`ReportContext.indicator_rows`)."""
     indicators = {a["indicator_id"]: {"name": a["name"], "status": a["status"],
                                       "value": None if nan(a["value"]) else float(a["value"]),
                                       "text": fmt_value(a["value"], a["decimals"], a["unit"])}
-                  for a in card.to_dict("records")}
+                  for a in rows}
     states = {} if tasks.empty else {r.task_id: {"state": r.state, "text": r.text[:60], "lead": r.lead}
                                      for r in tasks.itertuples()}
-    leads = {a["indicator_id"]: a["responsible"] for a in card.to_dict("records")}
+    leads = {a["indicator_id"]: a["responsible"] for a in rows}
     actions = [{"key": k, "text": s, "subject": k.removeprefix("actions."),
                 "lead": leads.get(k.removeprefix("actions."), unit_name)} for k, s in draft.actions]
     scores = {} if ranking is None or ranking.empty else {

@@ -128,7 +128,8 @@ class ReportContext:
                 "unit_name": self.unit_name, "period": str(self.quarter), "sample": self.is_sample,
                 "parent_id": self.parent[0] if self.parent else None, "level": self.unit_level,
                 "statuses": {k: int(v) for k, v in self.card["status"].value_counts().sort_index().items()},
-                "overdue_tasks": overdue, PUBLISHED: published(self.card, self.tasks, self.draft, self.unit_name, self.ranking)}
+                "overdue_tasks": overdue, PUBLISHED: published(list(self.indicator_rows.values()), self.tasks, self.draft,
+                                                 self.unit_name, self.ranking)}
 
     def indicator_series(self, indicator_id: str) -> pd.DataFrame:
         """This unit's quarterly numerator, denominator and value of one indicator."""

@@ -205,6 +205,10 @@ class Layout:
         s = self.street(unit_id)
         return 0.0 if s is None else s.diligence
 
+    def lags(self, unit_id: str) -> bool:
+        """A laggard of the storyline (diligence below −0.1): it misses more of its routines."""
+        return self.diligence(unit_id) < -.1
+
     def scale(self, unit_id: str) -> float:
         s = self.street(unit_id)
         return 1.0 if s is None else s.scale
@@ -1158,7 +1162,7 @@ def _complaints(rng: Rng, ent: pd.DataFrame, org: pd.DataFrame, lay: Layout) -> 
     subject = _choice(rng, COMPLAINT_SUBJECTS, (.05, .55, .25, .15), n)
     limit = np.where(subject == "重大事故隐患", 15, 30)
     deadline = received + limit
-    lagging = np.array([lay.diligence(x) < -.1 for x in street], dtype=bool)
+    lagging = np.array([lay.lags(x) for x in street], dtype=bool)
     u = rng.random(n)
     took = np.where(u < np.where(lagging, .85, .95), rng.integers(1, 16, n) * limit // 15,
                     limit + 1 + rng.integers(0, 40, n)).astype(float)
@@ -1354,8 +1358,9 @@ def _recognitions(rng: Rng, ent: pd.DataFrame) -> pd.DataFrame:
 
 def _gov_activities(rng: Rng, lay: Layout) -> pd.DataFrame:
     """The district's monthly dispatch notices, quarterly risk consultations and yearly consistency
-    reviews (from 2024); the streets' and towns' monthly dispatch notices (from April 2024); yearly action plans, quarterly progress hearings and plan-revision
-    trainings of district and streets/towns (the laggard town skipped its 2025 plan)."""
+    reviews (from 2024); the streets' and towns' monthly dispatch notices (from April 2024); yearly
+    action plans, quarterly progress hearings and plan-revision trainings of district and
+    streets/towns (the laggard town skipped its 2025 plan)."""
     rows = []
     one = np.array([_START]), np.array([_END])
     _, d = _periodic(rng, *one, 30.0, lambda e, d: np.where(d >= _PLAN_START, .99, .93),
@@ -1370,7 +1375,7 @@ def _gov_activities(rng: Rng, lay: Layout) -> pd.DataFrame:
             day = _day(f"{y}-01-15") + int(rng.integers(0, 330))
             rows.append((lay.root_id, day, "研究分管领域安全生产问题"))
         for unit in lay.offices:
-            lagging = lay.diligence(unit) < -.1
+            lagging = lay.lags(unit)
             if not (lagging and y == 2025):
                 rows.append((unit, _day(f"{y}-01-08") + int(rng.integers(0, 45)), "制定年度行动计划"))
             if y < 2024:
@@ -1386,7 +1391,7 @@ def _gov_activities(rng: Rng, lay: Layout) -> pd.DataFrame:
     # from a generator of its own, so the rows above are those of earlier samples
     own = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
     for unit in lay.street_ids:
-        keep = .8 if lay.diligence(unit) < -.1 else .97
+        keep = .8 if lay.lags(unit) else .97
         for y, m in ((y, m) for y in range(2024, 2027) for m in range(1, 13) if (y, m) >= (2024, 4)):
             if own.random() < keep:
                 rows.append((unit, _day(f"{y}-{m:02d}-01") + int(own.integers(0, 20)), "调度通报"))
