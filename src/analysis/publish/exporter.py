@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from functools import cache
 
-import nbformat
 from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.exporters import Exporter
 from nbconvert.filters.highlight import Highlight2HTML
@@ -15,28 +14,16 @@ from traitlets import default
 
 from analysis.config import TEMPLATES_DIR
 from analysis.report.docx import MIME, render_docx
-from analysis.report.model import MIME_TYPE, blocks_of
-
-
-def html_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook with the document model left out of every output: the page shows each
-    output's text/html, and nbconvert deep-copies the notebook it exports twice, which for the
-    model's thousands of small dicts cost more than writing the page."""
-    cells = [{**cell, "outputs": [{**o, "data": {k: v for k, v in o["data"].items() if k != MIME_TYPE}}
-                                  if "data" in o else o for o in cell["outputs"]]}
-             if "outputs" in cell else cell for cell in nb.cells]
-    return nbformat.from_dict({**nb, "cells": cells})
+from analysis.report.model import blocks_of
 
 
 class ReportExporter(HTMLExporter):
-    """nbconvert's HTMLExporter without its BeautifulSoup pass over the finished page, on the
-    notebook's HTML alone (`html_only`). That pass gives <img> tags without alt text a placeholder
-    and makes `jp-Cell` wrappers focusable; the report template has no such wrappers and every
+    """nbconvert's HTMLExporter without its BeautifulSoup pass over the finished page. That pass
+    gives <img> tags without alt text a placeholder and makes `jp-Cell` wrappers focusable; the report template has no such wrappers and every
     image carries its alt text, so the pass changed nothing while re-parsing every page (two
     thirds of the export time)."""
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        nb = html_only(nb)
         lang = nb.metadata.get("language_info", {})
         lexer = lang.get("pygments_lexer", lang.get("name"))
         resources = self._init_resources(resources)

@@ -53,28 +53,38 @@ def setup_matplotlib() -> str:
     return family
 
 
-def figure_svg(fig) -> str:
-    """A matplotlib figure as inline SVG with its text kept as text: it needs no JavaScript and
-    no assets folder (the chart survives a report mailed as one file), prints as vectors, and its
-    labels are searchable. 17 kB and 0.08 s where the same chart as PNG was 190 kB and 0.12 s."""
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]  # no XML declaration or DOCTYPE inside HTML
-    # the viewer may lack the font matplotlib measured with: fall back as the page does
-    return svg.replace(f"font-family: '{setup_matplotlib()}'", f"font-family: {PLOTLY_FONT}")
-
-
 PRINT_DPI = 200
 """Resolution of charts in Word (a 16 cm wide chart at 200 dpi: 1,260 pixels)."""
 
 
-def figure_png(fig) -> bytes:
-    """The same figure as a PNG at print resolution, for Word."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=PRINT_DPI, bbox_inches="tight", metadata={"Software": None})
-    return buf.getvalue()
+def figure_images(fig) -> tuple[str, bytes]:
+    """A matplotlib figure as inline SVG for the page and as a PNG at print resolution for Word.
+
+    The SVG keeps its text as text: it needs no JavaScript and no assets folder (the chart survives
+    a report mailed as one file), prints as vectors, and its labels are searchable (12 kB where
+    the print PNG is 100 kB). Both are cropped to one tight bounding box, measured once
+    at the PNG's resolution: `bbox_inches="tight"` would lay the figure out again for each file
+    (a third of the chart's cost), and the PNG comes out pixel for pixel the same."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    dpi = fig.dpi
+    fig.dpi = PRINT_DPI
+    try:
+        bbox = fig.get_tightbbox(FigureCanvasAgg(fig).get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+    finally:
+        fig.dpi = dpi
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", bbox_inches=bbox, metadata={"Date": None})
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]  # no XML declaration or DOCTYPE inside HTML
+    # the viewer may lack the font matplotlib measured with: fall back as the page does
+    svg = svg.replace(f"font-family: '{setup_matplotlib()}'", f"font-family: {PLOTLY_FONT}")
+    png = io.BytesIO()
+    # zlib level 3: as small as the default 6 for a chart's flat colours, in two thirds of the time
+    fig.savefig(png, format="png", dpi=PRINT_DPI, bbox_inches=bbox, metadata={"Software": None},
+                pil_kwargs={"compress_level": 3})
+    return svg, png.getvalue()
 
 
 PLOTLY_LAYOUT = {

@@ -216,8 +216,8 @@ def progress_chart(ctx: ReportContext) -> Section:
         return _section(t("report.time_vs_task"), "progress", [note(NO_INDICATORS)])
     fig = charts.progress_bars(ctx.card, ctx.quarter.end)
     caption = "各指标任务进度与阶段序时进度"
-    svg = charts.figure_svg(fig)
-    png = base64.b64encode(charts.figure_png(fig)).decode("ascii")
+    svg, png = charts.figure_images(fig)
+    png = base64.b64encode(png).decode("ascii")
     lead = note("任务进度 = 阶段内已取得的进展 ÷ 阶段要求的进展；阶段序时进度 = 阶段已过天数 ÷ 阶段总天数。"
                 "任务进度不低于序时进度即“时间过半、任务过半”。已到期、逐年比较和不单列考核的指标不在图中。")
     return _section(t("report.time_vs_task"), "progress", [lead, Figure(caption=caption, svg=svg, png=png)])
