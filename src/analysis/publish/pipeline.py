@@ -32,12 +32,10 @@ from analysis.config import (
 )
 from analysis.errors import ReportError, WarehouseError
 from analysis.labels import t
-from analysis.method.measures import catalog_digest, coverage_stamp, data_cutoff, materialize
 from analysis.plans.catalog import get_plan
 from analysis.plans.periods import Quarter
 from analysis.publish.kernels import KERNEL, IPCKernelManager
 from analysis.publish.lineage import UnitInputs, plan_ledgers, unit_inputs
-from analysis.report.review import STAGES, review_quarter
 from analysis.report.site import SITE_JS, build_index, pop_summary, report_name, write_sidecar
 from analysis.store import planner_text
 from analysis.store.warehouse import connect, ensure_schema, holds_sample
@@ -269,6 +267,11 @@ def prepare(plan_id: str, period: str | None = None, kind: str = "quarterly", re
     connection, closed again before any report reads), trace which rows and files each unit's
     report reads (`lineage`), work out the shared input fingerprint, write plotly.js once.
     `units` are checked to exist (WarehouseError)."""
+    # the measures and the review's milestones load here: a Dask worker renders and never
+    # prepares, and these bring matplotlib and scipy (0.6 s of its start-up)
+    from analysis.method.measures import catalog_digest, coverage_stamp, data_cutoff, materialize
+    from analysis.report.review import STAGES, review_quarter
+
     if kind not in NOTEBOOKS:
         raise ReportError(f"未知的报告类型 / unknown report kind {kind!r}; expected {', '.join(NOTEBOOKS)}")
     if kind == "quarterly" and not period:

@@ -6,7 +6,10 @@ came from (`provenance` view); `_row_hash` tells an unchanged re-delivery from a
 Intake holds the warehouse's write lock throughout: every file streams chunk by chunk into a
 scratch staging database, keys and references are checked across all files in SQL there, and only
 then are the rows merged into the ledger tables in one transaction. A problem, an error or a
-killed process leaves the warehouse as it was; `validate` does the same work and writes nothing."""
+killed process leaves the warehouse as it was; `validate` does the same work and writes nothing.
+
+The ledger readers (openpyxl, pandera, pyarrow) load in the functions that read ledgers: every
+report kernel and batch worker opens the warehouse through this module and never reads a ledger."""
 
 from __future__ import annotations
 
@@ -17,21 +20,16 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from analysis.config import SAMPLE_MARK, WAREHOUSE
 from analysis.errors import LedgerError, WarehouseError
 from analysis.intake.ledgers import LEDGERS, Ledger
-from analysis.intake.readers import (
-    PROBLEM_CAP,
-    Batch,
-    Problem,
-    duplicate_key_message,
-    expand_paths,
-    key_header,
-    open_ledger_file,
-)
+
+if TYPE_CHECKING:
+    from analysis.intake.readers import Batch, Problem
 
 META_COLUMNS = "_file_id BIGINT, _row BIGINT, _row_hash UBIGINT"
 INTAKE_MEMORY = "1GB"
@@ -200,6 +198,8 @@ def _stage_and_check(con: duckdb.DuckDBPyConnection, paths: list[Path], encoding
                      plan_tasks: PlanTasks | None = None) -> tuple[list[Batch], list[Problem]]:
     """Stage every sheet of every file, check keys and references across them; the sheets read
     and every problem found, in file order."""
+    from analysis.intake.readers import Batch, Problem, expand_paths, open_ledger_file
+
     batches: list[Batch] = []
     found: list[Batch | Problem] = []
     """Sheets read and files refused, in the order of the paths."""
@@ -252,6 +252,8 @@ def _stage(con: duckdb.DuckDBPyConnection, batch: Batch, batch_id: int, chunks, 
 def _check_across(con: duckdb.DuckDBPyConnection, batches: list[Batch]) -> None:
     """Keys unique within and across sheets, and references to org units / enterprises that
     resolve in the warehouse or among the staged rows; problems go to their sheets."""
+    from analysis.intake.readers import duplicate_key_message, key_header
+
     staged = {b.ledger.name for b in batches}
     for name in [n for n in LEDGERS if n in staged]:
         ledger, stage = LEDGERS[name], f"staging.{name}"
@@ -386,6 +388,8 @@ def _report(con: duckdb.DuckDBPyConnection, batches: list[Batch], query: str, co
             message: Callable[[int | None], str]) -> None:
     """Rows the query returns (_batch, _row, value, other) as problems: all counted, the first
     PROBLEM_CAP of each sheet fetched."""
+    from analysis.intake.readers import PROBLEM_CAP
+
     found = con.execute(f"""
         SELECT _batch, _row, value, other, count(*) OVER (PARTITION BY _batch) AS n FROM ({query})
         QUALIFY row_number() OVER (PARTITION BY _batch ORDER BY _row) <= {PROBLEM_CAP}
