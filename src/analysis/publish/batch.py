@@ -224,12 +224,9 @@ class _Cluster:
             cluster.close()
 
 
-def _surely_work(plans: list[str], unit_ids: list[str], period: str | None, kind: str, reports_dir: Path,
-                 force: bool) -> bool:
-    """Some report will be rendered whatever the fingerprints say: forced, or a quarterly report
-    that does not exist yet (a review's period is only known once its plan is prepared)."""
-    if force:
-        return True
+def _surely_work(plans: list[str], unit_ids: list[str], period: str | None, kind: str, reports_dir: Path) -> bool:
+    """Some report will be rendered whatever the fingerprints say: a quarterly report that does not
+    exist yet (a review's period is only known once its plan is prepared)."""
     if kind != "quarterly" or not period:
         return False
     from analysis.publish.pipeline import report_path
@@ -287,13 +284,15 @@ def run_batch(plan: str, period: str | None, units: Sequence[str] | None = None,
     t0 = time.perf_counter()
     if not db.exists():
         raise WarehouseError(f"数据仓库不存在 / warehouse not found: {db}; run `python -m analysis ingest` first")
-    wanted = None if not units or list(units) == ["all"] else list(dict.fromkeys(units))
-    unit_ids = assessed_units(db) if wanted is None else wanted
-    plans = plan_ids(plan)
-    unknown = set(_unknown(db, unit_ids)) if wanted else set()
     cluster = _Cluster(workers, scheduler)
     try:
-        if _surely_work(plans, [u for u in unit_ids if u not in unknown], period, kind, reports_dir, force):
+        if force:  # every report will be rendered: the workers start before the units are even read
+            cluster.open()
+        wanted = None if not units or list(units) == ["all"] else list(dict.fromkeys(units))
+        unit_ids = assessed_units(db) if wanted is None else wanted
+        plans = plan_ids(plan)
+        unknown = set(_unknown(db, unit_ids)) if wanted else set()
+        if not force and _surely_work(plans, [u for u in unit_ids if u not in unknown], period, kind, reports_dir):
             cluster.open()
         jobs, settled = _plan_jobs(plans, unit_ids, unknown, period, kind, reports_dir, db, force, formats)
         result = BatchResult(outcomes=list(settled))
