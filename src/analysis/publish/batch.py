@@ -11,13 +11,14 @@ How a batch runs:
    digest, notebook hash, code version, reference series, parameters) is compared with the one
    stored in its sidecar JSON: an unchanged report is skipped unless `force`. A street that
    re-delivers a ledger rebuilds its own report and those of the units above it, no other.
-3. The remaining reports go to Dask: a LocalCluster of `workers` processes with one thread each
-   (or an existing cluster's scheduler). When some report will surely be rendered, the cluster
-   is opened in the background before step 1, and every worker starts its kernel and loads the
-   report modules at once (`_Cluster`), so that start-up overlaps the preparation. Each worker
-   renders with `publish.render` in its warm kernel (`engines.WARM`), reading the warehouse through read-only connections, which DuckDB
-   allows from many processes at once. A failing report is recorded with its unit and error;
-   the others carry on.
+3. The remaining reports go to Dask: a LocalCluster of `workers` single-threaded workers in this
+   process (`_client`; or an existing cluster's scheduler, whose workers are processes). When
+   some report will surely be rendered, the cluster is opened in the background before step 1,
+   and every worker starts its kernel and loads the report modules at once (`_Cluster`), so that
+   start-up overlaps the preparation. Each worker renders with `publish.render` in a warm kernel
+   of its own (`engines.WARM`, `kernels.slot`), the kernels reading the warehouse through
+   read-only connections, which DuckDB allows from many processes at once. A failing report is
+   recorded with its unit and error; the others carry on.
 4. reports/index.html is rebuilt once at the end; the workers' kernels are shut down.
 """
 
@@ -134,12 +135,16 @@ def _message(e: BaseException) -> str:
 
 def render_job(prep, unit_id: str) -> Outcome:
     """Runs on a Dask worker: one report in this process's warm kernel; never raises."""
+    from distributed import get_worker
+
     from analysis.publish.engines import WARM
+    from analysis.publish.kernels import slot
     from analysis.publish.pipeline import render
 
     start = time.perf_counter()
     try:
-        path = render(prep, unit_id, engine=WARM)
+        with slot(str(get_worker().name)):
+            path = render(prep, unit_id, engine=WARM)
     except Exception as e:  # noqa: BLE001 - recorded, the batch carries on
         logging.getLogger(__name__).debug("report %s/%s failed:\n%s", prep.plan_id, unit_id,
                                           traceback.format_exc())
@@ -149,8 +154,11 @@ def render_job(prep, unit_id: str) -> Outcome:
 
 
 def _client(workers: int, scheduler: str | None):
-    """(client, cluster or None): a LocalCluster of `workers` single-threaded processes, or a
-    client of the existing scheduler."""
+    """(client, cluster or None): a LocalCluster of `workers` single-threaded workers in this
+    process, or a client of the existing scheduler. Threads, not processes: a report's own work
+    runs in its worker's kernel, a process of its own; the worker only hands notebooks to it and
+    writes the files (0.1 CPU-s a report), and a worker process would cost 2.4 CPU-s of start-up
+    to import distributed and the renderer again."""
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -158,7 +166,7 @@ def _client(workers: int, scheduler: str | None):
             return Client(scheduler, timeout="20s"), None
         except OSError as e:
             raise AnalysisError(f"无法连接 Dask 调度器 / cannot reach the Dask scheduler {scheduler}: {e}") from None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None,
                            silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
@@ -177,14 +185,15 @@ def _load_renderer() -> None:
     import analysis.publish.pipeline  # noqa: F401
 
 
-def _warm_worker() -> None:
+def _warm_worker(dask_worker) -> None:
     """On a Dask worker (paths of the worker's own installation): start its kernel and load the
     renderer, both in the background — `client.run` calls this on the worker's event loop, which
     must stay free for the worker's heartbeats."""
     from analysis.config import ROOT
-    from analysis.publish.kernels import KERNEL, warm_up
+    from analysis.publish.kernels import KERNEL, slot, warm_up
 
-    warm_up(KERNEL, str(ROOT), PRELOAD)
+    with slot(str(dask_worker.name)):
+        warm_up(KERNEL, str(ROOT), PRELOAD)
     threading.Thread(target=_load_renderer, name="load-renderer", daemon=True).start()
 
 

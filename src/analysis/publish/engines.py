@@ -2,7 +2,7 @@
 
 * papermill's default nbclient engine (`publish()` uses it): a fresh kernel per report.
 * `warm` (`WarmEngine`, registered in papermill's engine registry below): the notebook runs in
-  this process's warm kernel (`kernels`), reset before each notebook. It still runs through
+  the caller's warm kernel (`kernels`, one per renderer slot), reset before each notebook. It still runs through
   papermill as usual: parameters injected, cells executed by nbclient, errors raised as
   PapermillExecutionError.
 """
@@ -26,9 +26,10 @@ class WarmEngine(Engine):
     """papermill engine: execute in this process's warm kernel (see the module docstring)."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-        # papermill has chdir'd to its `cwd` argument: the kernel's working folder
-        return in_kernel_thread(cls._execute, nb_man, kernel_name, os.getcwd(), **kwargs)
+    def execute_managed_notebook(cls, nb_man, kernel_name, kernel_cwd: str | None = None, **kwargs):
+        # the kernel's working folder: `kernel_cwd`, which leaves the process's own alone (renderers
+        # in threads side by side must not chdir), else the one papermill chdir'd to (`cwd`)
+        return in_kernel_thread(cls._execute, nb_man, kernel_name, kernel_cwd or os.getcwd(), **kwargs)
 
     @classmethod
     def _execute(cls, nb_man, kernel_name, cwd, log_output=False, stdout_file=None, stderr_file=None,

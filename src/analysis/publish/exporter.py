@@ -1,10 +1,10 @@
 """The reports' nbconvert exporters: HTML with the report template (templates/report), input cells
-and prompts hidden, one per process so its templates are compiled once; and Word (`report_docx`)
+and prompts hidden, one per thread so its templates are compiled once; and Word (`report_docx`)
 from the document model every cell carries beside its HTML."""
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 
 from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.exporters import Exporter
@@ -34,11 +34,16 @@ class ReportExporter(HTMLExporter):
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 
-@cache
+_local = threading.local()
+
+
 def exporter() -> ReportExporter:
-    """This process's exporter."""
-    return ReportExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
-                          exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    """This thread's exporter: its templates compile once, and renderers side by side in one
+    process's threads never share one (an export registers filters on its exporter)."""
+    if not hasattr(_local, "exporter"):
+        _local.exporter = ReportExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                                         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    return _local.exporter
 
 
 class WordExporter(Exporter):

@@ -1,4 +1,5 @@
-"""Warm Jupyter kernels: one per process, kept alive between notebooks, wiped before each.
+"""Warm Jupyter kernels: one per renderer (a batch's Dask worker), kept alive between notebooks,
+wiped before each.
 
 Kernels talk over Unix sockets (IPC) in a private temporary folder: no TCP port is opened (and
 ipykernel's warning about unencrypted TCP never reaches the planner's terminal).
@@ -6,7 +7,7 @@ ipykernel's warning about unencrypted TCP never reaches the planner's terminal).
 Before each notebook the kernel's namespace is wiped (`InteractiveShell.reset`, execution counter
 back to 1, matplotlib figures closed, warning registries cleared, working folder restored), so no
 variable leaks from one report into the next; imported modules stay imported — that is the
-speed-up (pandas, matplotlib and the analysis package load once per process instead of once per
+speed-up (pandas, matplotlib and the analysis package load once per kernel instead of once per
 report). A kernel that died, hangs or fails the reset is shut down and replaced by a new one; it
 never takes later reports with it. `engines.WarmEngine` runs papermill notebooks in these
 kernels. This module imports only jupyter_client, so a Dask worker can start its kernel
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import contextvars
 import logging
 import os
 import signal
@@ -78,7 +80,7 @@ _RESET = """\
 
 
 class WarmKernel:
-    """One live kernel and its client, driven only from the kernel thread (`_in_kernel_thread`):
+    """One live kernel and its client, driven only from its slot's kernel thread (`in_kernel_thread`):
     that thread's asyncio loop owns the kernel's sockets."""
 
     def __init__(self, kernel_name: str, cwd: str, startup_timeout: float = 60):
@@ -154,30 +156,51 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-# Worker-local state: one kernel thread per process, and its kernels by kernel name.
-_kernels: dict[str, WarmKernel] = {}
-_thread: ThreadPoolExecutor | None = None
+# Process-local state: one slot per renderer (a Dask worker; "main" outside a batch), each with its
+# kernel thread and its kernels by kernel name. Slots let several workers of one process (a
+# LocalCluster of threads) each keep a kernel of their own.
+SLOT: contextvars.ContextVar[str] = contextvars.ContextVar("warm_kernel_slot", default="main")
+"""The renderer the calling code works for; a batch sets it to its Dask worker's name (`slot`)."""
+
+
+class _Slot:
+    def __init__(self, name: str):
+        self.kernels: dict[str, WarmKernel] = {}
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"warm-kernel-{name}")
+
+
+_slots: dict[str, _Slot] = {}
 _lock = threading.Lock()
 
 
-def _kernel_thread() -> ThreadPoolExecutor:
-    global _thread
+def _slot() -> _Slot:
+    name = SLOT.get()
     with _lock:
-        if _thread is None:
-            _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm-kernel")
-        return _thread
+        if name not in _slots:
+            _slots[name] = _Slot(name)
+        return _slots[name]
+
+
+@contextlib.contextmanager
+def slot(name: str):
+    """Work for the renderer `name` inside the block: its own warm kernel and kernel thread."""
+    token = SLOT.set(name)
+    try:
+        yield
+    finally:
+        SLOT.reset(token)
 
 
 def in_kernel_thread(fn, *args, **kwargs):
-    """Run fn on this process's kernel thread and wait. One long-lived thread (not the caller's,
-    which may change from call to call, e.g. Dask runs each task in a fresh context) keeps one
-    asyncio loop, so the kernel's sockets stay usable across notebooks; calls queue up, so a
-    process never runs two notebooks in one kernel at once."""
-    return _kernel_thread().submit(fn, *args, **kwargs).result()
+    """Run fn on the slot's kernel thread and wait. One long-lived thread per slot (not the
+    caller's, which may change from call to call, e.g. Dask runs each task in a fresh context)
+    keeps one asyncio loop, so the kernel's sockets stay usable across notebooks; calls queue up,
+    so a slot never runs two notebooks in one kernel at once. fn sees the caller's slot."""
+    return _slot().thread.submit(contextvars.copy_context().run, fn, *args, **kwargs).result()
 
 
 def warm_up(kernel_name: str, cwd: str, code: str, startup_timeout: float = 60) -> None:
-    """Start this process's warm kernel and run `code` in it (the report modules' imports), in
+    """Start the slot's warm kernel and run `code` in it (the report modules' imports), in
     the background: returns at once, and the first notebook queues behind it on the kernel
     thread. A batch calls this on every worker as soon as the cluster is up, so kernels start
     while the client is still preparing the plans. A failure here is only logged: the first
@@ -195,53 +218,55 @@ def warm_up(kernel_name: str, cwd: str, code: str, startup_timeout: float = 60) 
         except Exception as e:  # noqa: BLE001 - an optimisation only
             logger.warning("warm kernel could not be prepared in advance: %s", e)
 
-    _kernel_thread().submit(_run)
+    _slot().thread.submit(contextvars.copy_context().run, _run)
 
 
 def ready_kernel(kernel_name: str, cwd: str, startup_timeout: float) -> WarmKernel:
-    """This process's warm kernel, reset for the next notebook, or a new one; only on the kernel thread."""
-    kernel = _kernels.get(kernel_name)
+    """The slot's warm kernel, reset for the next notebook, or a new one; only on the kernel thread."""
+    kernels = _slot().kernels
+    kernel = kernels.get(kernel_name)
     if kernel is not None and not kernel.reset(cwd):
         logger.warning("warm kernel (pid %s) dead or unresponsive after %d notebooks: replaced",
                        kernel.pid, kernel.runs)
         retire(kernel_name)
         kernel = None
     if kernel is None:
-        kernel = _kernels[kernel_name] = WarmKernel(kernel_name, cwd, startup_timeout)
+        kernel = kernels[kernel_name] = WarmKernel(kernel_name, cwd, startup_timeout)
     return kernel
 
 
 def retire(kernel_name: str) -> None:
-    """Kill this process's kernel of that name and forget it (it died, hung or was interrupted);
-    the next notebook starts a new one. Only on the kernel thread."""
-    kernel = _kernels.pop(kernel_name, None)
+    """Kill the slot's kernel of that name and forget it (it died, hung or was interrupted); the
+    next notebook starts a new one. Only on the kernel thread."""
+    kernel = _slot().kernels.pop(kernel_name, None)
     if kernel is not None:
         kernel.kill()
 
 
 def warm_kernel_pids() -> list[int]:
-    """Process ids of this process's warm kernels (memory accounting, tests)."""
-    return [p for p in (k.pid for k in list(_kernels.values())) if p]
+    """Process ids of this process's warm kernels, every slot's (memory accounting, tests)."""
+    return [p for sl in list(_slots.values()) for p in (k.pid for k in list(sl.kernels.values())) if p]
 
 
-def _shutdown() -> int:
-    kernels = list(_kernels.values())
-    _kernels.clear()
+def _shutdown(sl: _Slot) -> int:
+    kernels = list(sl.kernels.values())
+    sl.kernels.clear()
     for k in kernels:
         k.kill()
     return len(kernels)
 
 
 def shutdown_warm_kernels(timeout: float = 30) -> int:
-    """Stop every warm kernel of this process; the number stopped. A batch runs this on each Dask
-    worker at its end (`client.run`), so no kernel outlives the batch with stale code loaded.
-    If the kernel thread is stuck (a notebook that never ends), the kernels are killed from here."""
-    if _thread is None:
-        return 0
-    try:
-        return _thread.submit(_shutdown).result(timeout=timeout)
-    except (FuturesTimeout, RuntimeError):  # stuck, or the interpreter is shutting down
-        return _shutdown()
+    """Stop every warm kernel of this process, in every slot; the number stopped. A batch runs this
+    on each Dask worker at its end (`client.run`), so no kernel outlives the batch with stale code
+    loaded. If a kernel thread is stuck (a notebook that never ends), its kernels are killed from here."""
+    stopped = 0
+    for sl in list(_slots.values()):
+        try:
+            stopped += sl.thread.submit(_shutdown, sl).result(timeout=timeout)
+        except (FuturesTimeout, RuntimeError):  # stuck, or the interpreter is shutting down
+            stopped += _shutdown(sl)
+    return stopped
 
 
-atexit.register(lambda: _shutdown() if _kernels else None)
+atexit.register(lambda: [_shutdown(sl) for sl in list(_slots.values())])

@@ -74,18 +74,21 @@ def plotly_asset(reports_dir: Path) -> Path:
 def execute(notebook: str, parameters: dict, output: Path, engine: str | None = None) -> nbformat.NotebookNode:
     """Run a notebook from notebooks/ with papermill; a failing cell (or a kernel that dies)
     raises ReportError. engine: a name in papermill's engine registry (None: a fresh kernel;
-    engines.WARM: this process's warm kernel)."""
+    engines.WARM: the caller's warm kernel, `kernels`)."""
     import papermill as pm  # papermill, nbclient and nbformat load only where reports are rendered
     from nbclient.exceptions import DeadKernelError
 
-    import analysis.publish.engines  # noqa: F401 - registers the warm engine with papermill
+    from analysis.publish.engines import WARM  # registers the warm engine with papermill
 
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
+        # a warm kernel is told its folder (`kernel_cwd`): renderers side by side in one process's
+        # threads must not chdir, as papermill does for a fresh kernel's `cwd`
+        folder = {"kernel_cwd": str(ROOT)} if engine == WARM else {"cwd": str(ROOT)}
         nb = pm.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(output), parameters=parameters,
-                                 engine_name=engine, kernel_name=KERNEL, progress_bar=False, cwd=str(ROOT),
+                                 engine_name=engine, kernel_name=KERNEL, progress_bar=False,
                                  request_save_on_cell_execute=False,  # written once, at the end or on error
-                                 kernel_manager_class=IPCKernelManager)
+                                 kernel_manager_class=IPCKernelManager, **folder)
     except pm.PapermillExecutionError as e:
         raise ReportError(f"报告笔记本执行失败 / notebook {notebook} failed in cell {e.exec_count}: "
                           f"{e.ename}: {e.evalue}\n已执行的笔记本 / executed notebook: {output}") from None

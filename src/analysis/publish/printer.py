@@ -1,5 +1,5 @@
 """PDFs in Chromium: the print page (`report.printing`) printed by Debian's chromium through
-Playwright, kept warm in a thread of its own so a batch launches the browser once per process,
+Playwright, kept warm in a thread of its own so a batch launches the browser once per worker,
 not once per report. Each PDF is printed twice: the first pass finds the page of every heading
 (from the PDF's outline), the second fills them into the contents."""
 
@@ -120,16 +120,21 @@ class Printer:
             self._thread.join(timeout=30)
 
 
-_PRINTER: Printer | None = None
+_PRINTERS: dict[str, Printer] = {}
+_LOCK = threading.Lock()
 
 
 def printer() -> Printer:
-    """This process's printer (closed at exit)."""
-    global _PRINTER
-    if _PRINTER is None:
-        _PRINTER = Printer()
-        atexit.register(_PRINTER.close)
-    return _PRINTER
+    """The printer of the caller's renderer slot (`kernels.SLOT`: each batch worker prints on a
+    browser of its own, side by side), closed at exit."""
+    from analysis.publish.kernels import SLOT
+
+    with _LOCK:
+        found = _PRINTERS.get(SLOT.get())
+        if found is None:
+            found = _PRINTERS[SLOT.get()] = Printer()
+            atexit.register(found.close)
+        return found
 
 
 def write_pdf(blocks, out) -> object:
