@@ -16,8 +16,8 @@
 4. The full province batch for one plan-quarter (`--units all`: every unit above the
    community/village level): wall time and peak memory.
 
-Memory: a sampler thread walks the batch command's process tree (the CLI/Dask client with its
-nannies, the Dask worker processes, their warm kernels; psutil) every 0.25 s and sums RSS, and
+Memory: a sampler thread walks the batch command's process tree (the CLI with its Dask workers as
+threads, their warm kernels; psutil) every 0.25 s and sums RSS, and
 PSS (proportional set size, shared pages split between the processes that share them); the peak
 of each sum is reported. RSS summed over processes counts shared pages (e.g. the Python
 libraries mapped by every process) more than once, so it overstates; PSS does not.
@@ -204,7 +204,7 @@ def main() -> None:
             n_all = sum(1 for _ in (folder / "province" / a.plan).glob(f"*/{a.period}.html"))
             print(f"province: {n_all} reports ({a.plan}, {a.period}, every unit above community/village) in "
                   f"{t_all:.0f} s = {t_all / 60:.1f} min, {t_all / max(n_all, 1):.2f} s per report; peak memory of "
-                  f"the process tree ({mem.peak_procs} processes: CLI/Dask client, workers, kernels): RSS sum "
+                  f"the process tree ({mem.peak_procs} processes: CLI with its Dask workers, kernels): RSS sum "
                   f"{gb(mem.peak_rss)}, PSS sum {gb(mem.peak_pss)} (load average now {os.getloadavg()[0]:.2f})",
                   flush=True)
         print(f"speedup: {per_naive / per_batch:.1f}x")
