@@ -67,12 +67,13 @@ def accident_frame(con: duckdb.DuckDBPyConnection, q: Quarter, units: list[str] 
     sums = _accident_sums(con, windows, units).reindex(out.index)
     for suffix, qq in (("", q), ("_ly", ly)):
         for col in ("accidents", "deaths", "injuries", "direct_loss", "larger_plus"):
-            out[col + suffix] = sums[f"{col}_ytd{suffix}"].fillna(0.0)
+            # float whether or not some unit has no row: the same dtype for any set of units
+            out[col + suffix] = sums[f"{col}_ytd{suffix}"].astype(float).fillna(0.0)
         eco = _economy(con, qq.shift(-3).start, qq.end, qq.end, units)
         for rid, (_, _, den_col, factor, _, _) in RATES.items():
             num_col = {"deaths_per_gdp": "deaths", "deaths_per_100k_workers": "deaths_industry",
                        "deaths_per_10k_vehicles": "deaths_road"}[rid]
-            num = sums[f"{num_col}_t4{suffix}"].fillna(0.0)
+            num = sums[f"{num_col}_t4{suffix}"].astype(float).fillna(0.0)
             den = eco[den_col].reindex(out.index) if den_col in eco else pd.Series(np.nan, index=out.index)
             if den_col == "gdp":
                 # a partial year of GDP would inflate the rate: require all four quarters

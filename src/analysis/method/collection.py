@@ -199,6 +199,12 @@ def status(con: duckdb.DuckDBPyConnection, unit_id: str, period: Quarter | str, 
     return out[STATUS_COLUMNS].reset_index(drop=True)
 
 
+def within(grid: pd.DataFrame, unit_ids) -> pd.DataFrame:
+    """The rows of a `status` grid reported by one of `unit_ids`, in the grid's order: a subtree's
+    `status`, cut from its whole tree's (a batch computes the tree's once, `store.memo`)."""
+    return grid[grid["unit_id"].isin(set(unit_ids))].reset_index(drop=True)
+
+
 def rates(grid: pd.DataFrame, by: tuple[str, ...] = ("ledger", "ledger_title")) -> pd.DataFrame:
     """DHIS2 completeness and timeliness of a `status` grid per `by` (default per ledger):
     expected, received, on_time, reporting_rate = received / expected, on_time_rate = on_time /

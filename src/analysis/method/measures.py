@@ -16,7 +16,7 @@ from analysis.errors import CatalogError
 from analysis.intake.ledgers import LEDGERS
 from analysis.plans.catalog import Catalog, Measure
 from analysis.plans.periods import WINDOWS, Quarter, quarter_range, window_start
-from analysis.store.warehouse import build_org_closure, ensure_schema, fetch_one
+from analysis.store.warehouse import build_org_closure, data_version, ensure_schema, fetch_one
 
 STOCK = "stock"
 """Window name used for stock measures: state as at the period end, no date range."""
@@ -187,11 +187,6 @@ so cached values computed by earlier code are recomputed."""
 def catalog_digest(catalog: Catalog) -> str:
     """What the cached values depend on besides the data: the catalog and the measure code's version."""
     return hashlib.sha256(f"{MEASURES_VERSION}:{catalog.model_dump_json()}".encode()).hexdigest()[:16]
-
-
-def data_version(con: duckdb.DuckDBPyConnection) -> str:
-    n, mx, last = fetch_one(con, "SELECT count(*), max(file_id), max(loaded_at) FROM _files")
-    return f"{n}:{mx}:{last}"
 
 
 def cache_is_current(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> bool:

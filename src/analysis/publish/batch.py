@@ -172,9 +172,11 @@ def _client(workers: int, scheduler: str | None):
 
 
 PRELOAD = ("import IPython.display, analysis.report.context, analysis.report.review, analysis.report.scoreboard, analysis.report.sections, "
-           "analysis.report.site, analysis.report.charts; analysis.report.charts.setup_matplotlib()")
+           "analysis.report.site, analysis.report.charts, analysis.store.memo; analysis.report.charts.setup_matplotlib(); "
+           "analysis.store.memo.enable()")
 """Run in every worker's kernel as soon as the cluster is up: what each report notebook imports
-(about 1.5 s), done while the client is still preparing the plans."""
+(about 1.5 s), done while the client is still preparing the plans; and the warehouse-wide figures
+kept between its reports (`store.memo`)."""
 
 
 def _load_renderer() -> None:

@@ -30,7 +30,7 @@ from analysis.plans.catalog import Catalog, get_plan
 from analysis.plans.periods import Quarter
 from analysis.report.changes import PUBLISHED, files_since, previous_sidecar, published
 from analysis.report.narrative import Draft, draft
-from analysis.store import planner_text
+from analysis.store import memo, planner_text
 from analysis.store.planner_text import Entry
 from analysis.store.statistics import figures, stored_rates
 from analysis.store.warehouse import connect, fetch_one, holds_sample
@@ -86,7 +86,8 @@ class ReportContext:
         published report is found."""
         catalog = get_plan(plan)
         q = Quarter.parse(period)
-        with connect(Path(db) if db else WAREHOUSE, read_only=True) as con:
+        db = Path(db) if db else WAREHOUSE
+        with connect(db, read_only=True) as con:
             found = fetch_one(con, "SELECT name, level, parent_id FROM org_units WHERE unit_id = ?", [unit])
             if not found:
                 raise WarehouseError(f"数据仓库中没有单位 / unit not in warehouse: {unit}")
@@ -94,17 +95,17 @@ class ReportContext:
                                    [unit]).fetchdf()
             values = measure_values(con, catalog, [unit, *children["unit_id"]])
             tasks = task_table(con, catalog, unit, q)
-            accidents = accident_frame(con, q, [unit, *children["unit_id"]])
+            accidents = _accidents(con, db, q, [unit, *children["unit_id"]])
             is_sample = holds_sample(con, unit)
             stats = figures(con, unit)
             accident_rows = fetch_one(con, """SELECT count(*) FROM accidents a JOIN org_closure c
                                               ON c.descendant_id = a.unit_id WHERE c.ancestor_id = ?""", [unit])[0]
-            national = stored_rates(con)
-            cutoff = data_cutoff(con)
+            national = memo.remembered(con, db, "national", lambda: stored_rates(con))
+            cutoff = memo.remembered(con, db, "cutoff", lambda: data_cutoff(con))
             planner = planner_text.load(con, catalog.plan.id, unit, str(q))
             previous = previous_sidecar(reports, catalog.plan.id, unit, q)
             since = files_since(con, unit, previous)
-            grid = collection.status(con, unit, q, Quarter(q.year, 1))  # the year so far: economy rates
+            grid = _reporting_grid(con, db, unit, q)
             parent = fetch_one(con, "SELECT unit_id, name FROM org_units WHERE unit_id = ?", [found[2]]) \
                 if found[2] else None
         series = unit_series(catalog, values[values["unit_id"] == unit]).get(unit, {})
@@ -174,3 +175,24 @@ def measure_values(con, catalog: Catalog, units: list[str] | None = None) -> pd.
         return load_values(con, catalog.plan.id, units)
     values = compute_measures(con, catalog)
     return values if units is None else values[values["unit_id"].isin(units)].reset_index(drop=True)
+
+
+def _accidents(con, db: Path, q: Quarter, units: list[str]) -> pd.DataFrame:
+    """`accident_frame` of these units; in a batch kernel cut from every unit's, computed once."""
+    if not memo.enabled():
+        return accident_frame(con, q, units)
+    every = memo.remembered(con, db, ("accidents", str(q)), lambda: accident_frame(con, q))
+    return every[every["unit_id"].isin(set(units))].reset_index(drop=True)
+
+
+def _reporting_grid(con, db: Path, unit: str, q: Quarter) -> pd.DataFrame:
+    """Who owes which ledger under `unit` for the year so far (the economy rates need every
+    quarter of it); in a batch kernel cut from the grid of the unit's whole tree, computed once."""
+    since = Quarter(q.year, 1)
+    if not memo.enabled():
+        return collection.status(con, unit, q, since)
+    below = [r[0] for r in con.execute("SELECT descendant_id FROM org_closure WHERE ancestor_id = ?", [unit]).fetchall()]
+    root = fetch_one(con, """SELECT c.ancestor_id FROM org_closure c JOIN org_units o ON o.unit_id = c.ancestor_id
+                             WHERE c.descendant_id = ? AND o.parent_id IS NULL""", [unit])[0]
+    tree = memo.remembered(con, db, ("reporting", root, str(q)), lambda: collection.status(con, root, q, since))
+    return collection.within(tree, below)

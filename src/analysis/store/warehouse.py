@@ -50,6 +50,13 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     return rows[0] if rows else None
 
 
+def data_version(con: duckdb.DuckDBPyConnection) -> str:
+    """What changes whenever a ledger file is loaded: cached figures computed under another
+    version are stale (the measure cache, a batch kernel's `memo`)."""
+    n, mx, last = fetch_one(con, "SELECT count(*), max(file_id), max(loaded_at) FROM _files")
+    return f"{n}:{mx}:{last}"
+
+
 def holds_sample(con: duckdb.DuckDBPyConnection, unit_id: str | None = None) -> bool:
     """The warehouse holds the fictional sample (its root unit is marked SAMPLE_MARK), or with
     `unit_id`: the unit belongs to it (the nation's published figures beside it are real): reports say so."""
