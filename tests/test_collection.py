@@ -208,3 +208,20 @@ def test_annotated_copies_round_trip(sample_dir, warehouse, tmp_path):
     assert result.exit_code == 0, result.output
     after = {t: v for t, v in table_fingerprint(db).items() if t != "_files"}
     assert after == before  # every row as it was: nothing but the delivery record changed
+
+
+def test_the_reports_owed_list_names_each_plan_and_reads_its_periods_in_chinese(warehouse):
+    """全国 leads two plans and owes a task report for each: the 待催报 rows say which, and no
+    period code (2025Q3) reaches the page."""
+    from analysis.report import sections
+    from analysis.report.context import ReportContext
+    from analysis.report.format import fmt_period
+
+    assert [fmt_period(x) for x in ("2025Q3", "2025Q1", "2025H1", "2025H2", "2025")] == [
+        "2025年第三季度", "2025年第一季度", "2025年上半年", "2025年下半年", "2025年"]
+    ctx = ReportContext.load("jiaoyu_2024_2026", "CN", str(PERIOD), warehouse)
+    owed = next(b for b in sections.collection_table(ctx) if getattr(b, "role", "") == "owed")
+    cells = [[c[0] for c in r.cells] for r in owed.rows]
+    ledgers = sorted(c[1] for c in cells)
+    assert ledgers == ["重点任务进展（《安全生产治本攻坚三年行动方案（2024—2026年）》）", "重点任务进展（本规划）"], ledgers
+    assert {c[2] for c in cells} == {"2025年第三季度"}

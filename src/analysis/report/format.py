@@ -54,6 +54,14 @@ def fmt_date(d: date | None) -> str:
     return "—" if d is None else f"{d.year}年{d.month}月{d.day}日"
 
 
+def fmt_period(label: str) -> str:
+    """A delivery period's label (`collection.periods`: 2025Q3, 2025H1, 2025) as a planner writes it."""
+    year, rest = label[:4], label[4:]
+    if rest.startswith("Q"):
+        return f"{year}年第{'一二三四'[int(rest[1:]) - 1]}季度"
+    return f"{year}年" + {"": "", "H1": "上半年", "H2": "下半年"}[rest]
+
+
 def fmt_duration(days: int) -> str:
     """How long overdue: days under a month, else months."""
     if days < 31:

@@ -17,6 +17,7 @@ from analysis.method.accidents import RATES, rate_rows
 from analysis.method.progress import STATUSES, time_progress_of_plan
 from analysis.method.quality import MODIFIED_Z_LIMIT, ON_TIME_DAYS, Z_LIMIT
 from analysis.method.ranking import STATUS_POINTS, UNSCORED, funnel, weights
+from analysis.plans.catalog import get_plan
 from analysis.plans.periods import Quarter
 from analysis.report import charts
 from analysis.report.changes import compare
@@ -28,6 +29,7 @@ from analysis.report.format import (
     fmt_duration,
     fmt_number,
     fmt_pct,
+    fmt_period,
     fmt_value,
     nan,
     note_basis,
@@ -593,6 +595,15 @@ def _status_name(s: str) -> str:
     return group("status")[s]
 
 
+def _owed_ledger(ctx: ReportContext, owed) -> str:
+    """The ledger an owed report belongs to; a task report names its plan, since a unit that leads
+    several plans owes one per plan."""
+    if pd.isna(owed.plan_id) or not owed.plan_id:
+        return owed.ledger_title
+    plan = "本规划" if owed.plan_id == ctx.catalog.plan.id else f"《{get_plan(owed.plan_id).plan.title}》"
+    return f"{owed.ledger_title}（{plan}）"
+
+
 def collection_table(ctx: ReportContext) -> list:
     """本季度报送与催报: per ledger, how many reports are due, received, on time; who still owes."""
     grid = ctx.collection
@@ -609,7 +620,7 @@ def collection_table(ctx: ReportContext) -> list:
         shown = owed.head(15)
         blocks += [Table(columns=[Column(label="单位"), Column(label="台账"), Column(label="报送期"),
                                   Column(label="截止日期", kind="date"), Column(label="情况", kind="status")],
-                         rows=[Row(cells=[[o.unit_name], [o.ledger_title], [str(o.period)], [fmt_date(o.due)],
+                         rows=[Row(cells=[[o.unit_name], [_owed_ledger(ctx, o)], [fmt_period(o.period)], [fmt_date(o.due)],
                                           [o.status]]) for o in shown.itertuples()],
                          role="owed", caption="待催报")]
         if len(owed) > len(shown):
