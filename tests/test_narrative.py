@@ -123,3 +123,18 @@ def test_data_quality_names_only_what_was_found(ctx):
     quality = dict(draft(ctx.card, ctx.tasks, outliers=1).problems)["problems.quality"]
     assert quality.startswith("数据质量：1处数值异常，") and "分母缺失" not in quality
     assert "problems.quality" not in dict(draft(ctx.card, ctx.tasks).problems)
+
+
+def test_an_empty_part_says_so_in_a_sentence(ctx):
+    """A part the draft has nothing for reads as a sentence of the report, not a list of one dash."""
+    from analysis.labels import t
+    from analysis.report import sections
+    from analysis.report.html import render
+    from analysis.report.narrative import Draft
+
+    d = Draft()
+    d.actions.append(("actions.keep", "保持现有工作力度。"))
+    html = render(sections.narrative(ctx, d=d))
+    assert t("report.nothing_achievements") in html and t("report.nothing_problems") in html
+    assert "<li>—</li>" not in html and ">—<" not in html
+    assert "保持现有工作力度。" in html

@@ -252,7 +252,8 @@ def narrative(ctx: ReportContext, title: str | None = None, d: Draft | None = No
         items = [planner_item(ctx, k, s) for k, s in sentences]
         items += [planner_item(ctx, k, None) for k in sorted(ctx.planner)
                   if k.startswith(f"{part}.") and k not in drafted]
-        subs.append(_section(heading, f"narrative-{part}", [Items(items=items or [Item(content=["—"])])], level=3))
+        body = Items(items=items) if items else Paragraph(content=[t(f"report.nothing_{part}")])
+        subs.append(_section(heading, f"narrative-{part}", [body], level=3))
     return _section(title or t("report.narrative"), "narrative", subs)
 
 
