@@ -56,6 +56,17 @@ def all_reports(warehouse, reports_dir) -> dict[tuple[str, str], Path]:
             for plan in plan_files() for kind in KINDS}
 
 
+def redelivered_drills(sample_dir: Path, folder: Path) -> Path:
+    """SLQ-QF's drills ledger delivered again with one more participant in its first drill (the
+    rows' file and digest change, one value with them), written into `folder`."""
+    changed = folder / "drills__SLQ-QF.csv"
+    lines = (sample_dir / changed.name).read_text(encoding="utf-8-sig").splitlines()
+    first = lines[1].split(",")
+    first[-1] = str(int(first[-1]) + 1)
+    changed.write_text("\ufeff" + "\r\n".join([lines[0], ",".join(first), *lines[2:]]) + "\r\n", encoding="utf-8")
+    return changed
+
+
 def site_data(reports_dir) -> dict:
     """The data the index page draws from."""
     index = (reports_dir / "index.html").read_text(encoding="utf-8")

@@ -22,7 +22,7 @@ from analysis.publish.kernels import shutdown_warm_kernels, warm_kernel_pids
 from analysis.publish.pipeline import publish, report_path
 from analysis.report.site import read_fingerprint
 from analysis.store.warehouse import ingest
-from tests.conftest import PERIOD, PLAN, site_data
+from tests.conftest import PERIOD, PLAN, redelivered_drills, site_data
 
 pytestmark = pytest.mark.slow
 
@@ -79,12 +79,7 @@ def test_batch_isolates_failure_resumes_and_rebuilds_on_new_data(batch_env, samp
 
     # 4. one street re-delivers its drills ledger with one changed row: that street's report and the
     #    district's (which rolls it up) rebuild, the other streets' are skipped
-    changed = tmp_path / "drills__SLQ-QF.csv"
-    lines = (sample_dir / changed.name).read_text(encoding="utf-8-sig").splitlines()
-    first = lines[1].split(",")
-    first[-1] = str(int(first[-1]) + 1)  # one more participant in the first drill
-    changed.write_text("\ufeff" + "\r\n".join([lines[0], ",".join(first), *lines[2:]]) + "\r\n",
-                       encoding="utf-8")
+    changed = redelivered_drills(sample_dir, tmp_path)
     ingest([changed], db=db)
     fourth = run_batch(PLAN, PERIOD, None, workers=2, reports_dir=reports, db=db)
     assert sorted(o.unit_id for o in fourth.published) == ["SLQ", "SLQ-QF"] and not fourth.failed

@@ -13,7 +13,7 @@ from analysis.plans.periods import Quarter
 from analysis.report import context
 from analysis.store import memo
 from analysis.store.warehouse import ingest
-from tests.conftest import PERIOD
+from tests.conftest import PERIOD, redelivered_drills
 
 
 @pytest.fixture
@@ -62,12 +62,7 @@ def test_entries_follow_the_data_and_are_kept_only_when_on(warehouse, sample_dir
 
     first = read()
     assert read() == first and len(calls) == 1  # kept between reports
-    extra = tmp_path / "drills__SLQ-QF.csv"
-    lines = (sample_dir / extra.name).read_text(encoding="utf-8-sig").splitlines()
-    row = lines[1].split(",")
-    row[-1] = str(int(row[-1]) + 1)  # one more participant in the first drill
-    extra.write_text("\ufeff" + "\r\n".join([lines[0], ",".join(row), *lines[2:]]) + "\r\n", encoding="utf-8")
-    ingest([extra], db=db)
+    ingest([redelivered_drills(sample_dir, tmp_path)], db=db)  # one more participant
     assert read() == first + 1 and len(calls) == 2  # a new delivery: computed again
     memo.enable(False)
     read(), read()

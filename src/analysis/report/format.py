@@ -58,7 +58,7 @@ def fmt_period(label: str) -> str:
     """A delivery period's label (`collection.periods`: 2025Q3, 2025H1, 2025) as a planner writes it."""
     year, rest = label[:4], label[4:]
     if rest.startswith("Q"):
-        return f"{year}年第{'一二三四'[int(rest[1:]) - 1]}季度"
+        return Quarter.parse(label).label
     return f"{year}年" + {"": "", "H1": "上半年", "H2": "下半年"}[rest]
 
 
